@@ -1,0 +1,68 @@
+"""What every command shares: the corpus option, output to a terminal or a pipe, clean errors."""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from typing import Annotated, Any, NoReturn
+
+import msgspec
+import typer
+from rich.console import Console
+
+from hashtide.corpus import Corpus, default_path
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+CorpusOption = Annotated[
+    str | None,
+    typer.Option(
+        "--corpus",
+        "-c",
+        help="The corpus file (DuckDB). Default: $HASHTIDE_CORPUS, else ./hashtide.duckdb.",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
+RevealOption = Annotated[
+    bool,
+    typer.Option("--reveal-authors", help="Show account ids and handles instead of pseudonyms "
+                 "(for users who have the right to see them)."),
+]
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print ``message`` as an error and exit with ``code``; never a traceback for user error."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def open_corpus(path: str | None, read_only: bool = True) -> Corpus:
+    """Open the corpus, or exit with a clear message."""
+    try:
+        return Corpus.open(path or default_path(), read_only=read_only)
+    except FileNotFoundError as exc:
+        fail(str(exc))
+    except Exception as exc:  # duckdb.IOException and friends: a locked or foreign file
+        fail(f"cannot open corpus {path or default_path()}: {exc}")
+
+
+def print_json(value: Any) -> None:
+    """One JSON document on stdout, keys in a stable order."""
+    sys.stdout.write(msgspec.json.encode(value, order="deterministic").decode() + "\n")
+
+
+def show_progress() -> bool:
+    """Progress bars only for a person: on a terminal and not under CI."""
+    return err.is_terminal and not os.environ.get("CI")
+
+
+@contextmanager
+def corpus_for(path: str | None, read_only: bool = True):
+    corpus = open_corpus(path, read_only)
+    try:
+        yield corpus
+    finally:
+        corpus.close()

@@ -1,0 +1,143 @@
+"""The corpus: one DuckDB database file holding posts, users, the quarantine and the ingest log.
+
+>>> import tempfile, os
+>>> from hashtide.model import Post
+>>> path = os.path.join(tempfile.mkdtemp(), "c.duckdb")
+>>> with Corpus.open(path) as corpus:
+...     first = corpus.write_posts([Post(platform="twitter", post_id="1", created_at=0)])
+...     again = corpus.write_posts([Post(platform="twitter", post_id="1", created_at=0)])
+...     stored = corpus.con.execute("select count(*) from posts").fetchall()[0][0]
+>>> first, again, stored
+(1, 0, 1)
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from hashtide.model import Post, User, posts_to_arrow, users_to_arrow
+
+DEFAULT_PATH = "hashtide.duckdb"
+ENV_VAR = "HASHTIDE_CORPUS"
+
+_DDL = """
+create table if not exists posts (
+    platform varchar not null, post_id varchar not null, created_at timestamptz,
+    author_id varchar, author_handle varchar, author_followers bigint, text varchar,
+    lang varchar, country varchar, hashtags varchar[], hashtag_forms varchar[],
+    kind varchar not null, parent_id varchar, root_id varchar, parent_author_id varchar,
+    likes bigint, reposts bigint, replies bigint, quotes bigint,
+    source varchar, source_offset bigint, top_level boolean not null
+);
+create table if not exists users (
+    platform varchar not null, user_id varchar not null, handle varchar, name varchar,
+    followers bigint, location varchar, created_at timestamptz, verified boolean,
+    primary key (platform, user_id)
+);
+create table if not exists quarantine (
+    source varchar not null, line bigint, byte_offset bigint not null, item integer not null,
+    reason varchar not null, raw blob, primary key (source, byte_offset, item)
+);
+create table if not exists ingest_log (
+    run_id integer, started_at timestamptz, finished_at timestamptz, sources varchar[],
+    report json
+);
+create table if not exists meta (key varchar primary key, value varchar);
+"""
+
+
+def default_path() -> str:
+    """The corpus path when none is given: ``$HASHTIDE_CORPUS``, else ``./hashtide.duckdb``."""
+    return os.environ.get(ENV_VAR) or DEFAULT_PATH
+
+
+class Corpus:
+    """A hashtide corpus in a DuckDB file. Open with :meth:`open`; use as a context manager."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: str, read_only: bool):
+        self.con = con
+        self.path = path
+        self.read_only = read_only
+        self._ibis = None
+        self._secret = self._load_secret()
+        self.con.execute(
+            f"create or replace temp macro pseudonym(platform, id) as "
+            f"'p_' || left(sha256('{self._secret}' || platform || ':' || id), 12)"
+        )
+
+    @classmethod
+    def open(cls, path: str | os.PathLike | None = None, read_only: bool = False) -> Corpus:
+        """Open (and, unless ``read_only``, create) the corpus at ``path``."""
+        path = str(path or default_path())
+        if read_only and not Path(path).exists():
+            raise FileNotFoundError(f"no corpus at {path} (ingest something first: hashtide ingest FILE)")
+        con = duckdb.connect(path, read_only=read_only)
+        if not read_only:
+            con.execute(_DDL)
+        return cls(con, path, read_only)
+
+    def __enter__(self) -> Corpus:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    @property
+    def ibis(self):
+        """An Ibis backend over this corpus' connection (analyses are written in Ibis)."""
+        if self._ibis is None:
+            import ibis
+
+            self._ibis = ibis.duckdb.from_connection(self.con)
+        return self._ibis
+
+    # -- privacy ------------------------------------------------------------------------------
+
+    def _load_secret(self) -> str:
+        row = self.con.execute("select value from meta where key = 'pseudonym_key'").fetchone()
+        if row:
+            return row[0]
+        secret = secrets.token_hex(16)
+        if not self.read_only:
+            self.con.execute("insert into meta values ('pseudonym_key', ?)", [secret])
+        return secret
+
+    def pseudonym(self, platform: str, author_id: str | None) -> str | None:
+        """A stable pseudonym for an account: a keyed hash whose key lives in this corpus only."""
+        if author_id is None:
+            return None
+        return self.con.execute("select pseudonym(?, ?)", [platform, author_id]).fetchone()[0]
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def write_posts(self, posts: Sequence[Post] | pa.Table) -> int:
+        """Insert posts whose (platform, post_id) is new; returns how many were added.
+
+        A top-level post replaces a stored copy known only from an embedded reference.
+        """
+        table = posts if isinstance(posts, pa.Table) else posts_to_arrow(posts)
+        from hashtide.corpus.store import merge_posts
+
+        return merge_posts(self.con, table).added
+
+    def write_users(self, users: Sequence[User] | pa.Table) -> None:
+        """Upsert profiles: later non-null fields override stored ones."""
+        table = users if isinstance(users, pa.Table) else users_to_arrow(users)
+        from hashtide.corpus.store import merge_users
+
+        merge_users(self.con, table)
+
+    def campaign(self, tag: str, since=None, until=None):
+        """The story of one hashtag campaign (see :mod:`hashtide.campaign`)."""
+        from hashtide.campaign import Campaign
+
+        return Campaign(self, tag, since=since, until=until)

@@ -1,0 +1,95 @@
+"""Posts out of the corpus, for pandas, Excel or another tool: ids as text, authors pseudonymised.
+
+Accounts are people: by default every account id becomes a keyed-hash pseudonym (the key lives
+in the corpus) and a handle is shown only for accounts at or above ``public_threshold``
+followers (public figures); the text of posts is left out unless asked for.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hashtide.corpus import Corpus
+
+FORMATS = ("parquet", "csv", "xlsx", "jsonl")
+PUBLIC_THRESHOLD = 5_000
+
+
+def format_of(path: str) -> str:
+    suffix = Path(path).suffix.lower().lstrip(".")
+    return {"json": "jsonl", "ndjson": "jsonl", "pq": "parquet"}.get(suffix, suffix)
+
+
+def posts_query(reveal_authors: bool, with_text: bool, public_threshold: int) -> str:
+    """The SELECT that gives the exported rows, in a stable order."""
+    if reveal_authors:
+        author = "author_id, author_handle, parent_author_id"
+    else:
+        author = (
+            "pseudonym(platform, author_id) as author_id, "
+            f"case when author_followers >= {int(public_threshold)} then author_handle "
+            "else pseudonym(platform, author_id) end as author_handle, "
+            "pseudonym(platform, parent_author_id) as parent_author_id"
+        )
+    text = "text, " if with_text else ""
+    return f"""
+        select platform, post_id, created_at, {author}, author_followers, {text}
+               lang, country, hashtags, hashtag_forms, kind, parent_id, root_id,
+               likes, reposts, replies, quotes, top_level as collected, source, source_offset
+        from posts order by created_at, platform, post_id
+    """
+
+
+def export_posts(
+    corpus: Corpus,
+    path: str,
+    reveal_authors: bool = False,
+    with_text: bool = False,
+    public_threshold: int = PUBLIC_THRESHOLD,
+) -> int:
+    """Write the posts to ``path`` (format from its suffix); returns the number of rows."""
+    fmt = format_of(path)
+    if fmt not in FORMATS:
+        raise ValueError(f"{path}: unknown export format .{fmt} (use one of: {', '.join(FORMATS)})")
+    query = posts_query(reveal_authors, with_text, public_threshold)
+    con = corpus.con
+    if fmt == "xlsx":
+        return _write_xlsx(con.execute(query), path)
+    if fmt == "csv":
+        # lists as space-separated tags: one cell each, readable in a spreadsheet
+        query = f"""select * replace (array_to_string(hashtags, ' ') as hashtags,
+                                      array_to_string(hashtag_forms, ' ') as hashtag_forms)
+                    from ({query})"""
+        options = "(format csv, header true, force_quote (post_id, parent_id, root_id, author_id))"
+    elif fmt == "parquet":
+        options = "(format parquet, compression zstd)"
+    else:
+        options = "(format json)"
+    quoted = path.replace("'", "''")
+    con.execute(f"copy ({query}) to '{quoted}' {options}")
+    return con.execute("select count(*) from posts").fetchone()[0]
+
+
+def _write_xlsx(cursor, path: str) -> int:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("posts")
+    columns = [d[0] for d in cursor.description]
+    sheet.append(columns)
+    rows = 0
+    while batch := cursor.fetchmany(10_000):
+        for row in batch:
+            sheet.append([_cell(v) for v in row])
+        rows += len(batch)
+    book.save(path)
+    return rows
+
+
+def _cell(value):
+    # Excel keeps text cells as typed: ids stay exact; lists become space-separated tags.
+    if isinstance(value, list):
+        return " ".join(value)
+    if hasattr(value, "tzinfo") and value.tzinfo is not None:
+        return value.replace(tzinfo=None)  # Excel has no time zones; the column is UTC
+    return value

@@ -1,0 +1,169 @@
+"""Set-at-a-time writes into the corpus: deduplication and upgrades happen in DuckDB, per batch.
+
+A batch of posts is merged in one statement sequence (the caller holds the transaction):
+
+- within the batch, the first top-level row of a key wins, else its first embedded copy;
+- a key already stored as top-level makes every top-level row of it a duplicate;
+- a key stored only from an embedded copy is replaced by a top-level row (an *upgrade*: the post
+  now counts as ingested, no longer as referenced);
+- an embedded copy of a stored key adds nothing.
+"""
+
+from __future__ import annotations
+
+import msgspec
+import duckdb
+import pyarrow as pa
+
+from hashtide.model import POST_FIELDS, USER_FIELDS
+
+_POST_COLS = ", ".join(POST_FIELDS)
+_USER_UPDATES = ", ".join(
+    f"{c} = coalesce(excluded.{c}, users.{c})" for c in USER_FIELDS if c not in ("platform", "user_id")
+)
+_USER_AGGS = ", ".join(
+    f"max_by({c}, _ord) filter (where {c} is not null) as {c}"
+    for c in USER_FIELDS
+    if c not in ("platform", "user_id")
+)
+
+
+class Merge(msgspec.Struct):
+    """What one batch of posts did to the corpus."""
+
+    ingested: int = 0  # top-level posts newly stored (or upgraded from an embedded copy)
+    duplicates: int = 0  # top-level rows whose post was already stored as top-level
+    referenced: int = 0  # embedded-only posts newly stored, less those upgraded in this run
+
+    @property
+    def added(self) -> int:
+        return self.ingested + self.referenced
+
+
+def _with_order(table: pa.Table) -> pa.Table:
+    return table.append_column("_ord", pa.array(range(table.num_rows), pa.int64()))
+
+
+def merge_posts(con: duckdb.DuckDBPyConnection, table: pa.Table, track_run: bool = False) -> Merge:
+    """Merge a POST_SCHEMA table into ``posts``; see the module docstring for the rules.
+
+    With ``track_run``, embedded-only posts stored by this connection's run are remembered in a
+    temporary table, so that an upgrade later in the same run takes them off ``referenced``.
+    """
+    if table.num_rows == 0:
+        return Merge()
+    con.register("_batch", _with_order(table))
+    try:
+        con.execute(
+            f"""
+            create or replace temp table _merge as
+            select b.*, e.top_level as existing_top from (
+                select {_POST_COLS},
+                       row_number() over (partition by platform, post_id order by top_level desc, _ord) as _rank
+                from _batch
+            ) b left join posts e on e.platform = b.platform and e.post_id = b.post_id
+            where b._rank = 1
+            """
+        )
+        top_rows = con.execute("select count(*) from _batch where top_level").fetchall()[0][0]
+    finally:
+        con.unregister("_batch")
+    ingested, upgraded, refs = con.execute(
+        """
+        select count(*) filter (where top_level and coalesce(existing_top, false) = false),
+               count(*) filter (where top_level and existing_top = false),
+               count(*) filter (where not top_level and existing_top is null)
+        from _merge
+        """
+    ).fetchone()
+    upgraded_from_run = 0
+    if upgraded:
+        if track_run:
+            upgraded_from_run = _forget_run_refs(con)
+        con.execute(
+            """
+            delete from posts using _merge m
+            where posts.platform = m.platform and posts.post_id = m.post_id
+              and m.top_level and m.existing_top = false
+            """
+        )
+    con.execute(
+        f"""
+        insert into posts select {_POST_COLS} from _merge
+        where (top_level and coalesce(existing_top, false) = false)
+           or (not top_level and existing_top is null)
+        """
+    )
+    if track_run and refs:
+        con.execute(
+            "insert into _run_refs select platform, post_id from _merge "
+            "where not top_level and existing_top is null"
+        )
+    return Merge(ingested=ingested, duplicates=top_rows - ingested, referenced=refs - upgraded_from_run)
+
+
+def start_run(con: duckdb.DuckDBPyConnection) -> None:
+    """Begin tracking embedded-only posts stored by this run (see :func:`merge_posts`)."""
+    con.execute("create or replace temp table _run_refs (platform varchar, post_id varchar)")
+
+
+def _forget_run_refs(con: duckdb.DuckDBPyConnection) -> int:
+    hits = con.execute(
+        """
+        select count(*) from _run_refs r join _merge m
+          on r.platform = m.platform and r.post_id = m.post_id
+        where m.top_level and m.existing_top = false
+        """
+    ).fetchone()[0]
+    if hits:
+        con.execute(
+            """
+            delete from _run_refs using _merge m
+            where _run_refs.platform = m.platform and _run_refs.post_id = m.post_id and m.top_level
+            """
+        )
+    return hits
+
+
+def merge_users(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
+    """Upsert profiles: within a batch and against the store, later non-null fields win."""
+    if table.num_rows == 0:
+        return
+    con.register("_users", _with_order(table))
+    try:
+        con.execute(
+            f"""
+            insert into users
+            select platform, user_id, {', '.join(c for c in USER_FIELDS if c not in ('platform', 'user_id'))}
+            from (select platform, user_id, {_USER_AGGS} from _users group by platform, user_id)
+            on conflict (platform, user_id) do update set {_USER_UPDATES}
+            """
+        )
+    finally:
+        con.unregister("_users")
+
+
+QUARANTINE_SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),
+        ("line", pa.int64()),
+        ("byte_offset", pa.int64()),
+        ("item", pa.int32()),
+        ("reason", pa.string()),
+        ("raw", pa.binary()),
+    ]
+)
+
+
+def quarantine(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
+    """Keep rejected records with their raw bytes; the same record set aside twice is kept once."""
+    if not rows:
+        return
+    table = pa.Table.from_pylist(
+        [dict(zip(QUARANTINE_SCHEMA.names, row)) for row in rows], schema=QUARANTINE_SCHEMA
+    )
+    con.register("_quarantine", table)
+    try:
+        con.execute("insert into quarantine select * from _quarantine on conflict do nothing")
+    finally:
+        con.unregister("_quarantine")

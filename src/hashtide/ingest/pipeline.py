@@ -1,0 +1,399 @@
+"""The ingest pipeline: sources -> documents -> readers -> batches -> the corpus, with an account.
+
+Every top-level record ends as exactly one of: ingested, duplicate, rejected (quarantined with its
+raw bytes and a reason) or skipped (recognised, not a post: API errors, counts, deletes...). Each
+batch is written in one transaction, so an ingest killed at any moment leaves the corpus as it was
+after some batch; run again, it deduplicates what it already stored and ends with the corpus an
+uninterrupted run gives.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import msgspec
+import pyarrow as pa
+
+from hashtide.corpus import Corpus
+from hashtide.corpus import store
+from hashtide.ingest import sources
+from hashtide.ingest.formats import Detector, describe
+from hashtide.ingest.items import Record, Referenced, Reject, Skip
+from hashtide.model import Post, User, posts_to_arrow, users_to_arrow
+
+BATCH_POSTS = 50_000
+RECOGNITION_WINDOW = 100  # documents read before a file with no known record is called unrecognisable
+CSV_SUFFIXES = (".csv", ".tsv")
+
+
+class IngestError(Exception):
+    """A source that cannot be ingested at all: unreadable, or of no format hashtide knows."""
+
+
+class StrictStop(Exception):
+    """Under --strict, the first rejected record."""
+
+
+class Problem(msgspec.Struct):
+    source: str
+    line: int | None
+    reason: str
+
+
+class FileAccount(msgspec.Struct):
+    """What happened to the records of one source."""
+
+    path: str
+    format: str | None = None
+    records: int = 0
+    ingested: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    skipped: int = 0
+    referenced: int = 0
+    error: str | None = None
+
+
+class IngestReport(msgspec.Struct):
+    """The account of an ingest: records = ingested + duplicates + rejected + skipped."""
+
+    records: int = 0
+    ingested: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    skipped: int = 0
+    referenced: int = 0
+    rejected_by_reason: dict[str, int] = {}
+    skipped_by_kind: dict[str, int] = {}
+    files: list[FileAccount] = []
+    problems: list[Problem] = []  # the first rejects, with file, line and reason
+
+    def add(self, account: FileAccount) -> None:
+        for key in ("records", "ingested", "duplicates", "rejected", "skipped", "referenced"):
+            setattr(self, key, getattr(self, key) + getattr(account, key))
+        self.files.append(account)
+
+    def as_dict(self) -> dict[str, Any]:
+        return msgspec.to_builtins(self)
+
+
+def reason_class(reason: str) -> str:
+    """The reason without its particulars, for counting: ``invalid JSON (...)`` -> ``invalid JSON``."""
+    return reason.split(" (", 1)[0].split(": ", 1)[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading a source into items
+
+
+class _Collector:
+    """Receives the items of one source and counts them; subclasses decide where posts go."""
+
+    def __init__(self, label: str, account: FileAccount, report: IngestReport, strict: bool):
+        self.label = label
+        self.account = account
+        self.report = report
+        self.strict = strict
+        self.recognised = False
+        self.top: list[Post] = []
+        self.refs: list[Post] = []
+        self.users: list[User] = []
+        self.rejects: list[tuple] = []
+        self.rejected_by_reason: Counter[str] = Counter()
+        self.skipped_by_kind: Counter[str] = Counter()
+
+    def reject(self, line: int, offset: int, item: int, reason: str, raw: bytes) -> None:
+        self.account.records += 1
+        self.account.rejected += 1
+        self.rejected_by_reason[reason_class(reason)] += 1
+        self.rejects.append((self.label, line, offset, item, reason, raw))
+        if len(self.report.problems) < 50:
+            self.report.problems.append(Problem(self.label, line, reason))
+        if self.strict:
+            raise StrictStop(f"{self.label}, line {line}: {reason}")
+
+    def items(self, doc: sources.Document, value: Any, index: int, items: Iterable) -> None:
+        offset = doc.offset
+        for n, item in enumerate(items):
+            if isinstance(item, Record):
+                post = item.post
+                post.top_level, post.source, post.source_offset = True, self.label, offset
+                self.top.append(post)
+                for embedded in item.embedded:
+                    embedded.top_level, embedded.source, embedded.source_offset = False, self.label, offset
+                self.refs.extend(item.embedded)
+                self.users.extend(item.users)
+                self.account.records += 1
+            elif isinstance(item, Referenced):
+                for embedded in item.posts:
+                    embedded.top_level, embedded.source, embedded.source_offset = False, self.label, offset
+                self.refs.extend(item.posts)
+                self.users.extend(item.users)
+            elif isinstance(item, Skip):
+                self.account.records += 1
+                self.account.skipped += 1
+                self.skipped_by_kind[item.kind] += 1
+                self.users.extend(item.users)
+            else:
+                raw = item.raw if item.raw is not None else doc.raw
+                self.reject(doc.line, offset, index * 100_000 + n, item.reason, raw)
+
+    def pending(self) -> int:
+        return len(self.top) + len(self.refs)
+
+    def flush(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def discard(self) -> None:
+        self.top, self.refs, self.users, self.rejects = [], [], [], []
+
+
+def _read_json(stream, label: str, detector: Detector, sink: _Collector, on_doc) -> None:
+    seen = 0
+    for doc in sources.iter_documents(stream):
+        seen += 1
+        on_doc(doc)
+        if doc.error is not None:
+            sink.reject(doc.line, doc.offset, 0, doc.error, doc.raw)
+        else:
+            values = doc.value if isinstance(doc.value, list) else (doc.value,)
+            for index, value in enumerate(values):
+                _read_value(doc, value, index, detector, sink)
+        if not sink.recognised:
+            if seen >= RECOGNITION_WINDOW:
+                raise IngestError(f"{label}: not a post format hashtide knows ({_why(sink)})")
+        elif sink.pending() >= BATCH_POSTS:
+            sink.flush()
+    if not sink.recognised and sink.account.records:
+        raise IngestError(f"{label}: not a post format hashtide knows ({_why(sink)})")
+
+
+def _why(sink: _Collector) -> str:
+    problem = next((p for p in reversed(sink.report.problems) if p.source == sink.label), None)
+    return problem.reason if problem else "no record recognised"
+
+
+def _read_value(doc, value: Any, index: int, detector: Detector, sink: _Collector) -> None:
+    reader = detector(value)
+    if reader is None:
+        sink.reject(doc.line, doc.offset, index * 100_000, f"unrecognised record ({describe(value)})",
+                    doc.raw if len(doc.raw) < 1 << 20 or not isinstance(doc.value, list)
+                    else msgspec.json.encode(value))
+        return
+    sink.recognised = True
+    sink.account.format = reader.NAME
+    try:
+        items = list(reader.read(value))
+    except Exception as exc:  # a reader bug must not lose the record: quarantine it, say why
+        sink.reject(doc.line, doc.offset, index * 100_000, f"reader error ({type(exc).__name__}: {exc})",
+                    msgspec.json.encode(value))
+        return
+    sink.items(doc, value, index, items)
+
+
+def _read_csv(stream, label: str, mapping: dict[str, str] | None, sink: _Collector, on_doc) -> None:
+    from hashtide.ingest import csvfmt
+
+    reader = None
+    for line, offset, raw, row, error in csvfmt.iter_rows(stream, label):
+        doc = sources.Document(line, offset, raw, row, error)
+        on_doc(doc)
+        if reader is None:
+            if row is None and error is not None and not sink.recognised:
+                raise IngestError(f"{label}, line {line}: {error}")
+            header = list(row) if row else []
+            if mapping:
+                problem = csvfmt.header_problem(header, mapping)
+                if problem:
+                    raise IngestError(f"{label}: {problem}")
+                reader = csvfmt.MappedCsv(mapping)
+            elif csvfmt.TWARC_CSV.sniff(row):
+                reader = csvfmt.TWARC_CSV
+            else:
+                raise IngestError(f"{label}: {csvfmt.header_problem(header, None)}")
+            sink.recognised = True
+            sink.account.format = "csv"
+        if error is not None:
+            sink.reject(line, offset, 0, error, raw)
+            continue
+        try:
+            items = list(reader.read(row))
+        except Exception as exc:
+            sink.reject(line, offset, 0, f"reader error ({type(exc).__name__}: {exc})", raw)
+            continue
+        sink.items(doc, row, 0, items)
+        if sink.pending() >= BATCH_POSTS:
+            sink.flush()
+
+
+def _read_source(path: str, fmt: str | None, mapping, sink: _Collector, on_doc) -> None:
+    stream = sources.open_source(path)
+    try:
+        if fmt == "csv" or mapping or sources.inner_suffix(path) in CSV_SUFFIXES:
+            _read_csv(stream, sink.label, mapping, sink, on_doc)
+        else:
+            _read_json(stream, sink.label, Detector(fmt), sink, on_doc)
+    except (OSError, EOFError) as exc:  # corrupt compression, a read error mid-file
+        raise IngestError(f"{sink.label}: cannot be read ({exc})") from exc
+    finally:
+        if stream is not sources.sys.stdin.buffer:
+            stream.close()
+
+
+def label_of(path: str) -> str:
+    return "<stdin>" if path == "-" else path
+
+
+# ---------------------------------------------------------------------------------------------
+# Into the corpus
+
+
+class _CorpusSink(_Collector):
+    def __init__(self, corpus: Corpus, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.con = corpus.con
+
+    def flush(self) -> None:
+        con = self.con
+        con.execute("begin transaction")
+        try:
+            merge = store.merge_posts(con, posts_to_arrow(self.top + self.refs), track_run=True)
+            store.merge_users(con, users_to_arrow(self.users))
+            store.quarantine(con, self.rejects)
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+        self.account.ingested += merge.ingested
+        self.account.duplicates += merge.duplicates
+        self.account.referenced += merge.referenced
+        self.discard()
+
+    def close(self) -> None:
+        self.flush()
+        self.report.rejected_by_reason = _merged(self.report.rejected_by_reason, self.rejected_by_reason)
+        self.report.skipped_by_kind = _merged(self.report.skipped_by_kind, self.skipped_by_kind)
+
+
+def _merged(total: dict[str, int], more: Counter) -> dict[str, int]:
+    merged = Counter(total)
+    merged.update(more)
+    return dict(sorted(merged.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def ingest(
+    corpus: Corpus,
+    paths: Iterable[str],
+    fmt: str | None = None,
+    mapping: dict[str, str] | None = None,
+    strict: bool = False,
+    on_doc: Callable[[sources.Document], None] = lambda doc: None,
+) -> IngestReport:
+    """Ingest ``paths`` (``-`` is stdin) into ``corpus``; returns the account.
+
+    Raises :class:`IngestError` for a path that cannot be read or is of no known format (after
+    ingesting the paths that can), :class:`StrictStop` under ``strict`` at the first reject.
+    """
+    paths = list(paths)
+    for path in paths:
+        if path != "-":
+            sources.open_source(path).close()  # fail before writing anything if a path is unreadable
+    report = IngestReport()
+    started = dt.datetime.now(dt.timezone.utc)
+    store.start_run(corpus.con)
+    errors: list[str] = []
+    for path in paths:
+        account = FileAccount(path=label_of(path))
+        sink = _CorpusSink(corpus, account.path, account, report, strict)
+        try:
+            _read_source(path, fmt, mapping, sink, on_doc)
+        except IngestError as exc:
+            sink.discard()
+            account = FileAccount(path=account.path, error=str(exc))
+            errors.append(str(exc))
+            report.files.append(account)
+            continue
+        except StrictStop:
+            sink.close()
+            report.add(account)
+            _log(corpus, started, paths, report)
+            raise
+        sink.close()
+        report.add(account)
+    _log(corpus, started, paths, report)
+    if errors:
+        raise PartialIngest(errors, report)
+    return report
+
+
+class PartialIngest(IngestError):
+    """Some paths could not be ingested; ``report`` accounts for the ones that were."""
+
+    def __init__(self, errors: list[str], report: IngestReport):
+        super().__init__("; ".join(errors))
+        self.errors = errors
+        self.report = report
+
+
+def _log(corpus: Corpus, started: dt.datetime, paths: list[str], report: IngestReport) -> None:
+    run = corpus.con.execute("select coalesce(max(run_id), 0) + 1 from ingest_log").fetchone()[0]
+    corpus.con.execute(
+        "insert into ingest_log values (?, ?, ?, ?, ?)",
+        [run, started, dt.datetime.now(dt.timezone.utc), [label_of(p) for p in paths],
+         msgspec.json.encode(report).decode()],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Posts without a corpus (live trend detection)
+
+
+class _PostSink(_Collector):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ready: list[list[Post]] = []
+
+    def flush(self) -> None:
+        if self.top:
+            self.ready.append(self.top)
+        self.discard()
+
+
+def read_posts(paths: Iterable[str], fmt: str | None = None, batch_posts: int = BATCH_POSTS) -> Iterator[pa.Table]:
+    """Top-level posts of ``paths`` as POST_SCHEMA Arrow tables, streamed; nothing is stored.
+
+    Embedded copies are left out: a post seen only inside another (twarc2 ``includes``) would
+    otherwise be counted once per page that embeds it.
+    """
+    for path in paths:
+        account = FileAccount(path=label_of(path))
+        sink = _PostSink(account.path, account, IngestReport(), strict=False)
+        sink.flush_size = batch_posts
+        gen = _stream_source(path, fmt, sink)
+        yield from gen
+
+
+def _stream_source(path: str, fmt: str | None, sink: _PostSink) -> Iterator[pa.Table]:
+    stream = sources.open_source(path)
+    detector = Detector(fmt)
+    try:
+        for doc in sources.iter_documents(stream):
+            if doc.error is None:
+                values = doc.value if isinstance(doc.value, list) else (doc.value,)
+                for index, value in enumerate(values):
+                    _read_value(doc, value, index, detector, sink)
+            sink.rejects.clear()
+            if len(sink.top) >= sink.flush_size:
+                sink.flush()
+            while sink.ready:
+                yield posts_to_arrow(sink.ready.pop(0))
+        sink.flush()
+        while sink.ready:
+            yield posts_to_arrow(sink.ready.pop(0))
+    finally:
+        if stream is not sources.sys.stdin.buffer:
+            stream.close()

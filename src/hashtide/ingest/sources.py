@@ -1,0 +1,143 @@
+"""Where records come from: files (plain, .gz, .bz2, .zst) or stdin, split into JSON documents.
+
+A JSON source is read line by line, in bounded memory. A line that decodes is a document. A line
+that opens a pretty-printed document (``{`` or ``[`` and not closed on that line) starts a
+multi-line document that ends where a line at column 0 closes it and the whole decodes. Anything
+else (a truncated line, a plain-text line between documents) is a *bad document*: it keeps its raw
+bytes and the decoder's reason, and the pipeline quarantines it.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO, NamedTuple
+
+import msgspec
+
+_decode = msgspec.json.decode
+MAX_DOCUMENT = 256 * 1024 * 1024  # a pretty-printed document larger than this is set aside
+COMPRESSED = {".gz": "gzip", ".bz2": "bzip2", ".zst": "zstd", ".zstd": "zstd"}
+
+
+class Document(NamedTuple):
+    """One decoded JSON value (``error`` is None) or a stretch of bytes that is not one."""
+
+    line: int  # 1-based line of the document's first byte
+    offset: int  # byte offset of the document's first byte in the (decompressed) stream
+    raw: bytes
+    value: Any
+    error: str | None
+
+
+class SourceError(Exception):
+    """A source that cannot be read at all (missing, unreadable, corrupt compression)."""
+
+
+def open_source(path: str) -> BinaryIO:
+    """A binary stream of ``path``'s content, decompressed by its suffix (``-`` is stdin)."""
+    if path == "-":
+        return sys.stdin.buffer
+    p = Path(path)
+    if not p.exists():
+        raise SourceError(f"{path}: no such file")
+    if p.is_dir():
+        raise SourceError(f"{path}: is a directory (name the files, e.g. {path}/*.jsonl)")
+    try:
+        kind = COMPRESSED.get(p.suffix.lower())
+        if kind == "gzip":
+            return gzip.open(p, "rb")
+        if kind == "bzip2":
+            return bz2.open(p, "rb")
+        if kind == "zstd":
+            import zstandard
+
+            return zstandard.ZstdDecompressor().stream_reader(open(p, "rb"), read_across_frames=True)
+        return open(p, "rb")
+    except OSError as exc:
+        raise SourceError(f"{path}: {exc.strerror or exc}") from exc
+
+
+def inner_suffix(path: str) -> str:
+    """The suffix that names the content: ``.csv`` for ``posts.csv.gz``."""
+    p = Path(path)
+    if p.suffix.lower() in COMPRESSED:
+        p = p.with_suffix("")
+    return p.suffix.lower()
+
+
+def iter_lines(stream: BinaryIO) -> Iterator[tuple[int, int, bytes]]:
+    """``(line_number, byte_offset, line)`` for each line, newline included."""
+    offset = 0
+    buffered = stream if isinstance(stream, io.BufferedIOBase) else io.BufferedReader(stream, 1 << 20)
+    for number, line in enumerate(buffered, 1):
+        yield number, offset, line
+        offset += len(line)
+
+
+def _opens_document(stripped: bytes) -> bool:
+    return stripped[:1] in (b"{", b"[") and stripped[-1:] in (b"{", b"[", b",", b":")
+
+
+def _closes_document(line: bytes) -> bool:
+    return line[:1] in (b"}", b"]")
+
+
+def iter_documents(stream: BinaryIO) -> Iterator[Document]:
+    """Split a JSON / JSON-lines stream into documents; see the module docstring."""
+    pending: list[bytes] = []
+    start = (0, 0)
+    size = 0
+    for number, offset, line in iter_lines(stream):
+        if pending:
+            pending.append(line)
+            size += len(line)
+            if _closes_document(line):
+                raw = b"".join(pending)
+                try:
+                    value = _decode(raw)
+                except msgspec.DecodeError:
+                    if size <= MAX_DOCUMENT:
+                        continue
+                    yield Document(*start, raw, None, "multi-line JSON document too large or malformed")
+                    pending, size = [], 0
+                    continue
+                yield Document(*start, raw, value, None)
+                pending, size = [], 0
+                continue
+            if line[:1] not in (b" ", b"\t", b"\n", b"\r", b'"') and line.strip():
+                # A line at column 0 that neither continues nor closes: the pending block was
+                # not a document after all. Set it aside and read this line afresh.
+                yield Document(*start, b"".join(pending[:-1]), None, "unterminated JSON document")
+                pending, size = [], 0
+            else:
+                continue
+        stripped = line.strip()
+        if not stripped:
+            continue
+        try:
+            yield Document(number, offset, line, _decode(stripped), None)
+        except msgspec.DecodeError as exc:
+            if _opens_document(stripped):
+                pending, start, size = [line], (number, offset), len(line)
+            else:
+                yield Document(number, offset, line, None, _json_reason(stripped, exc))
+    if pending:
+        raw = b"".join(pending)
+        try:
+            yield Document(*start, raw, _decode(raw), None)
+        except msgspec.DecodeError as exc:
+            yield Document(*start, raw, None, _json_reason(raw.strip(), exc))
+
+
+def _json_reason(stripped: bytes, exc: msgspec.DecodeError) -> str:
+    if stripped[:1] not in (b"{", b"[", b'"'):
+        return "not JSON (a line of plain text)"
+    message = str(exc)
+    if "truncated" in message.lower():
+        return "truncated JSON (the line ends mid-record)"
+    return f"invalid JSON ({message})"

@@ -1,0 +1,112 @@
+"""Splitting streams into JSON documents: lines, pretty documents, junk, offsets, compression."""
+
+import bz2
+import gzip
+import io
+import json
+
+import pytest
+import zstandard
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hashtide.ingest.sources import SourceError, inner_suffix, iter_documents, open_source
+
+
+def docs(data: bytes):
+    return list(iter_documents(io.BytesIO(data)))
+
+
+def test_json_lines_give_one_document_each_with_line_and_offset():
+    data = b'{"a": 1}\n\n{"b": 2}\n'
+    found = docs(data)
+    assert [(d.line, d.offset, d.value) for d in found] == [(1, 0, {"a": 1}), (3, 10, {"b": 2})]
+    assert found[1].raw == b'{"b": 2}\n'
+
+
+def test_pretty_document_then_plain_text_then_compact_document():
+    pretty = json.dumps({"id": 1, "user": {"name": "x"}}, indent=2).encode() + b"\n"
+    data = pretty + b"Classic Tweet, extended mode\n" + b'{"id": 2}\n'
+    found = docs(data)
+    assert [d.value for d in found] == [{"id": 1, "user": {"name": "x"}}, None, {"id": 2}]
+    assert found[1].error == "not JSON (a line of plain text)"
+    assert found[1].line == pretty.count(b"\n") + 1
+    assert found[2].offset == len(pretty) + len(b"Classic Tweet, extended mode\n")
+
+
+def test_compact_document_followed_by_tab_indented_copy():
+    data = b'{"id": 1}\n{\n\t"id": 1,\n\t"x": {\n\t\t"y": 2\n\t}\n}'
+    assert [d.value for d in docs(data)] == [{"id": 1}, {"id": 1, "x": {"y": 2}}]
+
+
+def test_truncated_last_line_is_a_bad_document_and_loses_nothing_before_it():
+    data = b'{"data": {"id": "1"}}\n{"data": {"author_id": "10211'
+    found = docs(data)
+    assert found[0].value == {"data": {"id": "1"}}
+    assert found[1].value is None and found[1].error.startswith("truncated JSON")
+    assert found[1].raw == b'{"data": {"author_id": "10211'
+
+
+def test_unterminated_opener_is_set_aside_and_the_next_line_still_read():
+    data = b'{"a": [1,\n{"b": 2}\n'
+    found = docs(data)
+    assert found[0].error == "unterminated JSON document" and found[0].raw == b'{"a": [1,\n'
+    assert found[1].value == {"b": 2} and found[1].line == 2
+
+
+@pytest.mark.parametrize(
+    "suffix, compress",
+    [(".jsonl", lambda b: b), (".jsonl.gz", gzip.compress), (".jsonl.bz2", bz2.compress),
+     (".jsonl.zst", lambda b: zstandard.ZstdCompressor().compress(b))],
+)
+def test_compressed_files_read_the_same(tmp_path, suffix, compress):
+    data = b"".join(json.dumps({"n": i}).encode() + b"\n" for i in range(500))
+    path = tmp_path / f"posts{suffix}"
+    path.write_bytes(compress(data))
+    with open_source(str(path)) as stream:
+        assert [d.value["n"] for d in iter_documents(stream)] == list(range(500))
+
+
+def test_inner_suffix_looks_through_compression():
+    assert inner_suffix("x/posts.csv.gz") == ".csv" and inner_suffix("a.jsonl") == ".jsonl"
+
+
+def test_missing_path_and_directory_are_clear_errors(tmp_path):
+    with pytest.raises(SourceError, match="no such file"):
+        open_source(str(tmp_path / "nope.jsonl"))
+    with pytest.raises(SourceError, match="is a directory"):
+        open_source(str(tmp_path))
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(json_values.filter(lambda v: isinstance(v, (dict, list))),
+                       st.sampled_from(["compact", "pretty", "junk"])), max_size=12)
+)
+def test_every_byte_belongs_to_a_document_in_order(parts):
+    """Whatever mix of compact, pretty and junk lines, the documents tile the input: no byte is
+    lost or read twice (blank lines aside), and every good document decodes to what was written."""
+    chunks, expected = [], []
+    for value, shape in parts:
+        if shape == "compact":
+            chunks.append(json.dumps(value).encode() + b"\n")
+            expected.append(value)
+        elif shape == "pretty":
+            chunks.append(json.dumps(value, indent=2).encode() + b"\n")
+            expected.append(value)
+        else:
+            chunks.append(b"-- not json --\n")
+            expected.append(None)
+    data = b"".join(chunks)
+    found = docs(data)
+    assert [d.value for d in found] == expected
+    assert b"".join(d.raw for d in found) == data.replace(b"\n\n", b"\n")
+    for d in found:
+        assert data[d.offset: d.offset + len(d.raw)] == d.raw

@@ -110,3 +110,15 @@ def test_every_byte_belongs_to_a_document_in_order(parts):
     assert b"".join(d.raw for d in found) == data.replace(b"\n\n", b"\n")
     for d in found:
         assert data[d.offset: d.offset + len(d.raw)] == d.raw
+
+
+def test_documents_written_back_to_back_on_one_line():
+    data = b'{"a": 1}{"b": 2} {"c": 3}\n{\n\t"d": 4\n}\n'
+    found = docs(data)
+    assert [d.value for d in found] == [{"a": 1}, {"b": 2}, {"c": 3}, {"d": 4}]
+    assert [d.offset for d in found] == [0, 8, 17, 26]
+
+
+def test_compact_document_then_pretty_copy_opened_on_the_same_line():
+    data = b'{"id": 1}{\n\t"id": 1\n}\n'
+    assert [d.value for d in docs(data)] == [{"id": 1}, {"id": 1}]

@@ -32,9 +32,8 @@ class Detector:
     """Finds the reader of each document, remembering the last one that matched."""
 
     def __init__(self, forced: str | None = None):
-        self._readers = [reader(name) for name in JSON_FORMATS]
-        if forced is not None:
-            self._readers = [reader(forced)]
+        names = JSON_FORMATS if forced is None else (forced,)
+        self._readers = [reader(name) for name in names]
         self._last: ModuleType | None = None
 
     def __call__(self, doc: Any) -> ModuleType | None:

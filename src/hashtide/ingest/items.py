@@ -18,7 +18,7 @@ import msgspec
 from hashtide.model import Post, User
 
 
-class Record(msgspec.Struct):
+class Record(msgspec.Struct, gc=False):
     """A top-level post, with the posts and users embedded in it (stored, not counted)."""
 
     post: Post
@@ -26,14 +26,14 @@ class Record(msgspec.Struct):
     users: list[User] = []
 
 
-class Referenced(msgspec.Struct):
+class Referenced(msgspec.Struct, gc=False):
     """Posts and users the document carries beside its records (twarc2 ``includes``)."""
 
     posts: list[Post] = []
     users: list[User] = []
 
 
-class Skip(msgspec.Struct):
+class Skip(msgspec.Struct, gc=False):
     """A record recognised as not a post: ``kind`` names it (``api_error``, ``counts``,
     ``compliance``, ``delete``, ``like``, ``identity`` ...)."""
 
@@ -41,7 +41,7 @@ class Skip(msgspec.Struct):
     users: list[User] = []
 
 
-class Reject(msgspec.Struct):
+class Reject(msgspec.Struct, gc=False):
     """A record that cannot be read: ``reason`` says why, ``raw`` is the record's own bytes
     when it is part of a larger document (else the pipeline keeps the document's bytes)."""
 

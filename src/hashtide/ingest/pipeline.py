@@ -10,7 +10,7 @@ uninterrupted run gives.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -20,12 +20,12 @@ import pyarrow as pa
 
 from hashtide.corpus import Corpus
 from hashtide.corpus import store
-from hashtide.ingest import sources
+from hashtide.ingest import chunks, sources
 from hashtide.ingest.formats import Detector, describe
 from hashtide.ingest.items import Record, Referenced, Reject, Skip
 from hashtide.model import Post, User, posts_to_arrow, users_to_arrow
 
-BATCH_POSTS = 50_000
+BATCH_POSTS = int(os.environ.get("HASHTIDE_BATCH_POSTS", "50000"))  # posts per transaction
 RECOGNITION_WINDOW = 100  # documents read before a file with no known record is called unrecognisable
 CSV_SUFFIXES = (".csv", ".tsv")
 
@@ -230,10 +230,23 @@ def _read_csv(stream, label: str, mapping: dict[str, str] | None, sink: _Collect
             sink.flush()
 
 
+def _read_chunked(path: str, fmt: str | None, sink: _CorpusSink, on_doc) -> None:
+    for chunk in chunks.parse_chunks(path, fmt):
+        sink.absorb(chunk)
+        on_doc(sources.Document(0, chunk.end, b"", None, None))
+        if not sink.recognised and sink.account.records:
+            raise IngestError(f"{sink.label}: not a post format hashtide knows ({_why(sink)})")
+        if sink.pending() >= BATCH_POSTS:
+            sink.flush()
+
+
 def _read_source(path: str, fmt: str | None, mapping, sink: _Collector, on_doc) -> None:
+    csv = fmt == "csv" or bool(mapping) or sources.inner_suffix(path) in CSV_SUFFIXES
+    if not csv and isinstance(sink, _CorpusSink) and not sink.strict and chunks.line_oriented(path):
+        return _read_chunked(path, fmt, sink, on_doc)
     stream = sources.open_source(path)
     try:
-        if fmt == "csv" or mapping or sources.inner_suffix(path) in CSV_SUFFIXES:
+        if csv:
             _read_csv(stream, sink.label, mapping, sink, on_doc)
         else:
             _read_json(stream, sink.label, Detector(fmt), sink, on_doc)
@@ -256,13 +269,40 @@ class _CorpusSink(_Collector):
     def __init__(self, corpus: Corpus, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.con = corpus.con
+        self.parsed: list[pa.Table] = []
+        self.parsed_users: list[pa.Table] = []
+
+    def absorb(self, chunk: chunks.Chunk) -> None:
+        """Take a chunk parsed by a worker process, as if its records had been read here."""
+        self.parsed.append(chunks.read_ipc(chunk.posts))
+        self.parsed_users.append(chunks.read_ipc(chunk.users))
+        self.rejects.extend(chunk.rejects)
+        self.account.records += chunk.records
+        self.account.skipped += chunk.skipped
+        self.account.rejected += len(chunk.rejects)
+        self.recognised = self.recognised or chunk.recognised
+        self.account.format = self.account.format or chunk.fmt
+        self.rejected_by_reason.update(chunk.rejected_by_reason)
+        self.skipped_by_kind.update(chunk.skipped_by_kind)
+        room = 50 - len(self.report.problems)
+        self.report.problems.extend(Problem(*p) for p in chunk.problems[: max(room, 0)])
+
+    def pending(self) -> int:
+        return super().pending() + sum(t.num_rows for t in self.parsed)
+
+    def discard(self) -> None:
+        super().discard()
+        self.parsed: list[pa.Table] = []
+        self.parsed_users: list[pa.Table] = []
 
     def flush(self) -> None:
         con = self.con
+        posts = pa.concat_tables(self.parsed + [posts_to_arrow(self.top + self.refs)])
+        users = pa.concat_tables(self.parsed_users + [users_to_arrow(self.users)])
         con.execute("begin transaction")
         try:
-            merge = store.merge_posts(con, posts_to_arrow(self.top + self.refs), track_run=True)
-            store.merge_users(con, users_to_arrow(self.users))
+            merge = store.merge_posts(con, posts, track_run=True)
+            store.merge_users(con, users)
             store.quarantine(con, self.rejects)
             con.execute("commit")
         except BaseException:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import io
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -100,7 +101,7 @@ def iter_documents(stream: BinaryIO) -> Iterator[Document]:
                 raw = b"".join(pending)
                 try:
                     value = _decode(raw)
-                except msgspec.DecodeError:
+                except (msgspec.DecodeError, UnicodeDecodeError):
                     if size <= MAX_DOCUMENT:
                         continue
                     yield Document(*start, raw, None, "multi-line JSON document too large or malformed")
@@ -116,25 +117,47 @@ def iter_documents(stream: BinaryIO) -> Iterator[Document]:
                 pending, size = [], 0
             else:
                 continue
-        stripped = line.strip()
-        if not stripped:
-            continue
-        try:
-            yield Document(number, offset, line, _decode(stripped), None)
-        except msgspec.DecodeError as exc:
-            if _opens_document(stripped):
-                pending, start, size = [line], (number, offset), len(line)
-            else:
-                yield Document(number, offset, line, None, _json_reason(stripped, exc))
+        while True:
+            stripped = line.strip()
+            if not stripped:
+                break
+            try:
+                yield Document(number, offset, line, _decode(stripped), None)
+                break
+            except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+                end = _end_of_first(line, exc)
+                if end:  # documents written back to back on one line: `{...}{...}` or `{...}{`
+                    yield Document(number, offset, line[:end], _decode(line[:end]), None)
+                    line, offset = line[end:], offset + end
+                    continue
+                if _opens_document(stripped):
+                    pending, start, size = [line], (number, offset), len(line)
+                else:
+                    yield Document(number, offset, line, None, _json_reason(stripped, exc))
+                break
     if pending:
         raw = b"".join(pending)
         try:
             yield Document(*start, raw, _decode(raw), None)
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
             yield Document(*start, raw, None, _json_reason(raw.strip(), exc))
 
 
-def _json_reason(stripped: bytes, exc: msgspec.DecodeError) -> str:
+_TRAILING = re.compile(r"trailing characters \(byte (\d+)\)")
+
+
+def _end_of_first(line: bytes, exc: Exception) -> int:
+    """Where the first of several back-to-back documents on ``line`` ends (0: not that case)."""
+    found = _TRAILING.search(str(exc))
+    if not found:
+        return 0
+    lead = len(line) - len(line.lstrip())
+    return lead + int(found.group(1)) - 1  # msgspec counts from 1, at the first trailing byte
+
+
+def _json_reason(stripped: bytes, exc: Exception) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return f"invalid UTF-8 (byte {exc.start})"
     if stripped[:1] not in (b"{", b"[", b'"'):
         return "not JSON (a line of plain text)"
     message = str(exc)

@@ -1,0 +1,5 @@
+"""`python -m hashtide` is the `hashtide` command."""
+
+from hashtide.cli import main
+
+main()

@@ -1,0 +1,154 @@
+"""Parsing a large JSON-lines file on every core: newline-aligned chunks, parsed in worker
+processes, merged back in file order.
+
+Only the parsing runs in the workers (decoding, format detection, reading, building Arrow
+columns); deduplication and storage stay in the one process that holds the corpus, in file order,
+so the result is the same as a sequential ingest's. A chunk comes back as Arrow tables and
+counters, never as Python objects per post.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from typing import BinaryIO
+
+import msgspec
+import pyarrow as pa
+
+CHUNK_BYTES = 4 << 20
+PARALLEL_MIN_BYTES = 16 << 20  # below this, starting workers costs more than it saves
+
+
+class Chunk(msgspec.Struct):
+    """What a worker gives back for one slice of a file."""
+
+    posts: bytes  # Arrow IPC stream of POST_SCHEMA rows: top-level first, then embedded copies
+    users: bytes  # Arrow IPC stream of USER_SCHEMA rows
+    rejects: list[tuple]
+    records: int
+    skipped: int
+    recognised: bool
+    fmt: str | None
+    rejected_by_reason: dict[str, int]
+    skipped_by_kind: dict[str, int]
+    problems: list[tuple]
+    end: int  # byte offset just past the slice, for progress
+
+
+def workers() -> int:
+    """Parser processes: one per core, leaving the corpus writer to share them."""
+    return max(1, min(len(os.sched_getaffinity(0)), int(os.environ.get("HASHTIDE_WORKERS", "64"))))
+
+
+def line_oriented(path: str, probe_bytes: int = 1 << 20) -> bool:
+    """Whether ``path`` is a plain JSON-lines file worth splitting: large, and its first lines
+    are each a whole document (pretty-printed documents cannot be cut at any newline)."""
+    from hashtide.ingest.sources import COMPRESSED, iter_documents
+
+    if path == "-" or os.path.splitext(path)[1].lower() in COMPRESSED:
+        return False
+    if os.path.getsize(path) < PARALLEL_MIN_BYTES or workers() < 2:
+        return False
+    with open(path, "rb") as stream:
+        head = stream.read(probe_bytes)
+    head = head[: head.rfind(b"\n") + 1]
+    return bool(head) and all(d.error is None and d.raw.count(b"\n") <= 1
+                              for d in iter_documents(io.BytesIO(head)))
+
+
+def _slices(stream: BinaryIO) -> Iterator[tuple[bytes, int, int]]:
+    """``(bytes, first_line, first_offset)`` of newline-aligned slices of about CHUNK_BYTES."""
+    line, offset, carry = 1, 0, b""
+    while True:
+        block = stream.read(CHUNK_BYTES)
+        if not block:
+            if carry:
+                yield carry, line, offset
+            return
+        block = carry + block
+        cut = block.rfind(b"\n") + 1
+        if cut == 0:
+            carry = block
+            continue
+        piece, carry = block[:cut], block[cut:]
+        yield piece, line, offset
+        line += piece.count(b"\n")
+        offset += len(piece)
+
+
+def parse_chunks(path: str, fmt: str | None) -> Iterator[Chunk]:
+    """Chunks of ``path`` parsed by a pool of worker processes, in file order."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("forkserver")
+    with open(path, "rb") as stream, ProcessPoolExecutor(workers(), mp_context=context) as pool:
+        pending = []
+        for piece, line, offset in _slices(stream):
+            pending.append(pool.submit(parse_slice, piece, line, offset, path, fmt))
+            if len(pending) > 2 * workers():  # bounded read-ahead keeps memory flat
+                yield pending.pop(0).result()
+        for future in pending:
+            yield future.result()
+
+
+def parse_slice(piece: bytes, line: int, offset: int, label: str, fmt: str | None) -> Chunk:
+    """Worker side: parse one slice with the same collector the sequential path uses."""
+    from hashtide.ingest import pipeline
+    from hashtide.ingest.sources import Document, iter_documents
+    from hashtide.model import posts_to_arrow, users_to_arrow
+
+    account = pipeline.FileAccount(path=label)
+    report = pipeline.IngestReport()
+    sink = pipeline._Collector(label, account, report, strict=False)
+    detector = _detector(fmt)
+    for doc in iter_documents(io.BytesIO(piece)):
+        doc = Document(doc.line + line - 1, doc.offset + offset, doc.raw, doc.value, doc.error)
+        if doc.error is not None:
+            sink.reject(doc.line, doc.offset, 0, doc.error, doc.raw)
+            continue
+        values = doc.value if isinstance(doc.value, list) else (doc.value,)
+        for index, value in enumerate(values):
+            pipeline._read_value(doc, value, index, detector, sink)
+    return Chunk(
+        posts=_ipc(posts_to_arrow(sink.top + sink.refs)),
+        users=_ipc(users_to_arrow(sink.users)),
+        rejects=sink.rejects,
+        records=account.records,
+        skipped=account.skipped,
+        recognised=sink.recognised,
+        fmt=account.format,
+        rejected_by_reason=dict(sink.rejected_by_reason),
+        skipped_by_kind=dict(sink.skipped_by_kind),
+        problems=[(p.source, p.line, p.reason) for p in report.problems],
+        end=offset + len(piece),
+    )
+
+
+_DETECTORS: dict = {}
+
+
+def _detector(fmt: str | None):
+    from hashtide.ingest.formats import Detector
+
+    if fmt not in _DETECTORS:
+        _DETECTORS[fmt] = Detector(fmt)
+    return _DETECTORS[fmt]
+
+
+def _ipc(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def read_ipc(data: bytes) -> pa.Table:
+    return pa.ipc.open_stream(data).read_all()
+
+
+def merge_counts(into: Counter, more: dict[str, int]) -> None:
+    into.update(more)

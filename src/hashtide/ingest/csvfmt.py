@@ -1,0 +1,448 @@
+"""CSV: rows with their exact bytes and offsets, the ``twarc2 csv`` layout, and mapped columns.
+
+:func:`iter_rows` splits a CSV stream into rows without losing where each came from: a row is the
+lines up to the one that closes its quotes (RFC 4180: a field in double quotes may hold newlines,
+``""`` is a quote), so the raw bytes, first line number and byte offset of every row are exact and
+memory is bounded by the longest row. The stdlib :mod:`csv` parser then splits the row's text.
+
+Two readers turn rows into posts:
+
+- :data:`TWARC_CSV` recognises the columns of ``twarc2 csv`` (the twarc-csv plugin,
+  ``dataframe_converter.DEFAULT_TWEET_COLUMNS``) and gives the Twitter posts
+  :mod:`hashtide.ingest.twitter_v2` gives for the same tweets, except what twarc-csv does not keep:
+  it copies a retweet's text, entities and ``public_metrics`` from the retweeted tweet; a
+  retweet's own counters are rebuilt as the API gives them (the original's ``retweet_count``,
+  zero likes, replies and quotes). It writes a newline in a text as the two characters ``\\n``; they are turned back.
+- :class:`MappedCsv` maps schema columns to CSV columns (``--map created_at=date --map
+  text=body``); a schema column not mapped is read from the CSV column of the same name when there
+  is one. It needs ``post_id`` (or a column ``id``), ``created_at``, and ``text`` or ``hashtags``.
+
+Spreadsheets damage ids: Excel shows a long number as ``1.1846E+18`` and keeps 15 significant
+digits, so a saved file holds ``1.1846E+18`` or ``1184612345678900000``. Such ids would merge
+distinct posts; they are rejected with the reason, never stored. (A genuine 19-digit id ends in
+four zeros once in 10,000: a price paid for never merging; the quarantine keeps those rows.)
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+
+import regex
+
+from hashtide.ingest.items import Item, Record, Reject
+from hashtide.ingest.twitter_v2 import NO_LANGUAGE
+from hashtide.model import PLATFORMS, Post, User, hashtags_from_text, micros, parse_epoch, tag_columns
+
+NAME = "csv"
+MAX_ROW_BYTES = 16 << 20  # a row longer than this is an unterminated quote, not a row
+_BOM = b"\xef\xbb\xbf"
+
+Row = tuple[int, int, bytes, "dict[str, str] | None", "str | None"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Rows
+
+
+def iter_rows(stream: BinaryIO, source: str) -> Iterator[Row]:
+    """``(line, offset, raw, row, error)`` for each row after the header.
+
+    ``line`` is the 1-based line of the row's first byte, ``offset`` its byte offset, ``raw`` its
+    bytes (newline included), ``row`` a dict header -> value, ``error`` None or why the row cannot
+    be read (then ``row`` holds the header's keys, with what could be read). A header that cannot
+    be read is yielded as ``(1, 0, raw, None, error)`` and ends the stream. ``source`` names the
+    stream in messages.
+    """
+    buffered = stream if isinstance(stream, io.BufferedIOBase) else io.BufferedReader(stream, 1 << 20)
+    header: list[str] | None = None
+    dialect: type[csv.Dialect] = csv.excel
+    for line, offset, raw, error in _records(buffered):
+        if header is None:
+            if raw.startswith(_BOM):
+                raw = raw[len(_BOM):]
+            if not raw.strip():
+                continue
+            text, problem = _decode(raw)
+            if problem is None:
+                dialect = csv.excel_tab if raw.count(b"\t") > raw.count(b",") else csv.excel
+                fields, problem = _fields(text, dialect)
+            if error or problem or not any(fields):
+                yield line, offset, raw, None, f"{source}: unreadable CSV header ({error or problem or 'empty'})"
+                return
+            header = [name.strip() for name in fields]
+            continue
+        if not raw.strip(b"\r\n"):
+            continue  # a blank line separates nothing: not a record
+        yield _row(line, offset, raw, error, header, dialect)
+
+
+def _records(stream: BinaryIO) -> Iterator[tuple[int, int, bytes, str | None]]:
+    """``(first_line, offset, raw, error)`` of each CSV record: lines joined while a quote is open."""
+    number = offset = 0
+    pending: list[bytes] = []
+    start_line = start_offset = size = 0
+    quotes = 0
+    for line in stream:
+        number += 1
+        if not pending:
+            start_line, start_offset, size, quotes = number, offset, 0, 0
+        pending.append(line)
+        size += len(line)
+        offset += len(line)
+        quotes += line.count(b'"')  # a '"' byte never occurs inside a UTF-8 multi-byte character
+        if quotes % 2 == 0:
+            yield start_line, start_offset, b"".join(pending), None
+            pending = []
+        elif size > MAX_ROW_BYTES:
+            yield start_line, start_offset, b"".join(pending), "unterminated quoted field (row too long)"
+            pending = []
+    if pending:
+        yield start_line, start_offset, b"".join(pending), "unterminated quoted field at end of file"
+
+
+def _decode(raw: bytes) -> tuple[str, str | None]:
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError:
+        pass
+    try:  # Excel on Windows saves "CSV" in the ANSI code page
+        return raw.decode("cp1252"), None
+    except UnicodeDecodeError as exc:
+        return "", f"not UTF-8 or Windows-1252 text ({exc.reason} at byte {exc.start})"
+
+
+def _fields(text: str, dialect: type[csv.Dialect]) -> tuple[list[str], str | None]:
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), dialect))
+    except csv.Error as exc:
+        return [], f"malformed CSV ({exc})"
+    if len(rows) != 1:
+        return [], f"malformed CSV ({len(rows)} rows where one was expected)"
+    return rows[0], None
+
+
+def _row(line: int, offset: int, raw: bytes, error: str | None, header: list[str],
+         dialect: type[csv.Dialect]) -> Row:
+    if error is not None:
+        return line, offset, raw, dict.fromkeys(header, ""), error
+    text, problem = _decode(raw)
+    fields, problem = _fields(text, dialect) if problem is None else ([], problem)
+    if problem is None and len(fields) != len(header):
+        problem = f"row has {len(fields)} fields, the header {len(header)}"
+    row = dict(zip(header, fields))
+    if len(fields) < len(header):
+        row.update(dict.fromkeys(header[len(fields):], ""))
+    return line, offset, raw, row, problem
+
+
+# ---------------------------------------------------------------------------------------------
+# Values
+
+
+_SCIENTIFIC = regex.compile(r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+")
+_DIGITS = regex.compile(r"\d+")
+
+
+def id_problem(value: str) -> str | None:
+    """Why ``value`` is not an id a spreadsheet left intact, or None.
+
+    >>> id_problem("1184612345678901234") is None, id_problem("1.1846E+18")
+    (True, 'id mangled by Excel (scientific notation): 1.1846E+18')
+    >>> id_problem("1184612345678900000")
+    'id mangled by Excel (digits lost beyond the 15th): 1184612345678900000'
+    """
+    if not value:
+        return "no id"
+    if _SCIENTIFIC.fullmatch(value):
+        return f"id mangled by Excel (scientific notation): {value}"
+    if len(value) > 15 and _DIGITS.fullmatch(value) and not value[15:].strip("0"):
+        return f"id mangled by Excel (digits lost beyond the 15th): {value}"
+    return None
+
+
+_EXCEL_TIMES = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
+                "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%a %b %d %H:%M:%S %z %Y")
+
+
+def parse_time(value: str) -> int | None:
+    """A CSV time to epoch microseconds UTC: ISO 8601 (zone-less means UTC), Excel's
+    ``2017-10-15 20:21:00``, Twitter v1.1's ``Sun Oct 15 20:21:00 +0000 2017``, or epoch seconds
+    or milliseconds. None when it is none of those (day/month order of ``10/11/2017`` is ambiguous
+    and not guessed).
+
+    >>> [parse_time(v) for v in ("2017-10-15T20:21:00.000Z", "2017-10-15 20:21:00", "1508098860", "1508098860000")]
+    [1508098860000000, 1508098860000000, 1508098860000000, 1508098860000000]
+    """
+    try:
+        moment = _parse_time(value.strip())
+    except (ValueError, OverflowError):
+        return None
+    return moment if moment is not None and -_INT64 <= moment < _INT64 else None
+
+
+_INT64 = 1 << 63
+
+
+def _parse_time(value: str) -> int | None:
+    if not value:
+        return None
+    if value.isdigit() or (value[:1] == "-" and value[1:].isdigit()):
+        number = int(value)
+        return parse_epoch(number / 1000 if abs(number) >= 100_000_000_000 else number)
+    try:
+        return micros(dt.datetime.fromisoformat(value))
+    except ValueError:
+        pass
+    for form in _EXCEL_TIMES:
+        try:
+            return micros(dt.datetime.strptime(value, form))
+        except ValueError:
+            continue
+    return parse_epoch(float(value))
+
+
+def _int(value: str | None) -> int | None:
+    """Counters: pandas writes an integer column with gaps as floats (``12.0``)."""
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+        return int(number) if number.is_integer() and abs(number) < 2**63 else None
+
+
+def _tag_list(value: str | None) -> list[str]:
+    """A hashtags cell: a JSON list (twarc-csv), or tags separated by spaces, commas, semicolons."""
+    if not value:
+        return []
+    if value[:1] == "[":
+        try:
+            tags = json.loads(value)
+        except ValueError:
+            tags = None
+        if isinstance(tags, list):
+            return [t for t in tags if isinstance(t, str)]
+    return [t for t in regex.split(r"[\s,;|]+", value) if t]
+
+
+# ---------------------------------------------------------------------------------------------
+# twarc2 csv
+
+
+class TwarcCsv:
+    """The column layout of ``twarc2 csv`` (twarc-csv), read as Twitter posts."""
+
+    NAME = "twarc-csv"
+    REQUIRED = ("id", "created_at", "text", "author_id", "author.username", "entities.hashtags",
+                "referenced_tweets.retweeted.id", "referenced_tweets.replied_to.id",
+                "referenced_tweets.quoted.id")
+
+    def sniff(self, row: Any) -> bool:
+        return isinstance(row, dict) and all(name in row for name in self.REQUIRED)
+
+    def read(self, row: dict[str, str]) -> Iterator[Item]:
+        yield self._post(row)
+
+    def _post(self, row: dict[str, str]) -> Item:
+        post_id = row.get("id", "")
+        problem = id_problem(post_id)
+        if problem:
+            return Reject(problem)
+        created = parse_time(row.get("created_at") or "")
+        if created is None:
+            return Reject(f"no valid created_at ({row.get('created_at')!r})")
+        get = row.get
+        # twarc-csv writes a newline as the two characters "\n" and drops "\r"
+        text = (get("text") or "").replace("\\n", "\n")
+        hashtags, forms = tag_columns(self._tag_forms(row, text))
+        lang = get("lang") or None
+        post = Post(platform="twitter", post_id=post_id, created_at=created,
+                    author_id=get("author_id") or get("author.id") or None,
+                    author_handle=get("author.username") or None,
+                    author_followers=_int(get("author.public_metrics.followers_count")),
+                    text=text, lang=None if lang in NO_LANGUAGE else lang,
+                    country=get("geo.country_code") or None,
+                    hashtags=hashtags, hashtag_forms=forms)
+        retweeted = get("referenced_tweets.retweeted.id")
+        replied = get("referenced_tweets.replied_to.id")
+        quoted = get("referenced_tweets.quoted.id")
+        post.reposts = _int(get("public_metrics.retweet_count"))
+        if retweeted:
+            post.kind, post.parent_id, post.parent_author_id = "repost", retweeted, get("retweeted_user_id") or None
+            # twarc-csv put the retweeted tweet's metrics here; the API gives a retweet that
+            # tweet's retweet_count and zero likes, replies and quotes (all 593 retweets with
+            # both sides in the twarc-csv test data agree), so the retweet's own are known.
+            if post.reposts is not None:
+                post.likes = post.replies = post.quotes = 0
+        else:
+            post.likes = _int(get("public_metrics.like_count"))
+            post.replies = _int(get("public_metrics.reply_count"))
+            post.quotes = _int(get("public_metrics.quote_count"))
+            if replied:
+                post.kind, post.parent_id = "reply", replied
+                post.parent_author_id = get("in_reply_to_user_id") or None
+            elif quoted:
+                post.kind, post.parent_id, post.parent_author_id = "quote", quoted, get("quoted_user_id") or None
+        post.root_id = get("conversation_id") or None
+        users = [self._user(row)] if post.author_id else []
+        return Record(post, [], users)
+
+    @staticmethod
+    def _tag_forms(row: dict[str, str], text: str) -> list[str]:
+        """``entities.hashtags``; the text only when the tweet had no entities at all (as the
+        JSON reader does)."""
+        tags = _tag_list(row.get("entities.hashtags"))
+        if tags or any(row.get(column) for column in _TWARC_ENTITIES):
+            return tags
+        return hashtags_from_text(text)
+
+    @staticmethod
+    def _user(row: dict[str, str]) -> User:
+        get = row.get
+        verified = get("author.verified")
+        return User(platform="twitter", user_id=get("author_id") or get("author.id"),
+                    handle=get("author.username") or None, name=get("author.name") or None,
+                    followers=_int(get("author.public_metrics.followers_count")),
+                    location=get("author.location") or None,
+                    created_at=parse_time(get("author.created_at") or ""),
+                    verified={"True": True, "False": False, "true": True, "false": False}.get(verified or ""))
+
+
+_TWARC_ENTITIES = ("entities.annotations", "entities.cashtags", "entities.mentions", "entities.urls")
+TWARC_CSV = TwarcCsv()
+
+
+# ---------------------------------------------------------------------------------------------
+# Mapped columns
+
+MAPPABLE = ("post_id", "created_at", "author_id", "author_handle", "author_followers", "text", "lang",
+            "country", "hashtags", "kind", "parent_id", "root_id", "parent_author_id", "likes",
+            "reposts", "replies", "quotes")
+_COUNTERS = ("author_followers", "likes", "reposts", "replies", "quotes")
+_ALIASES = {"post_id": ("post_id", "id")}
+
+
+def resolve(header: list[str], mapping: dict[str, str] | None) -> tuple[dict[str, str], list[str]]:
+    """``(schema column -> CSV column, problems)`` for ``header`` under ``mapping``."""
+    present = set(header)
+    mapping = dict(mapping or {})
+    problems = [f"--map {key}=...: {key!r} is not a post column (one of {', '.join(MAPPABLE)})"
+                for key in mapping if key not in MAPPABLE]
+    problems += [f"--map {key}={column}: the header has no column {column!r}"
+                 for key, column in mapping.items() if key in MAPPABLE and column not in present]
+    columns = {}
+    for key in MAPPABLE:
+        if key in mapping:
+            if mapping[key] in present:
+                columns[key] = mapping[key]
+            continue
+        for name in _ALIASES.get(key, (key,)):
+            if name in present:
+                columns[key] = name
+                break
+    missing = [key for key in ("post_id", "created_at") if key not in columns]
+    if "text" not in columns and "hashtags" not in columns:
+        missing.append("text (or hashtags)")
+    if missing:
+        problems.append(f"missing columns: {', '.join(missing)}")
+    return columns, problems
+
+
+def header_problem(header: list[str], mapping: dict[str, str] | None) -> str | None:
+    """A message naming what is missing when no reading of ``header`` fits, else None.
+
+    Without a mapping the header fits when it is ``twarc2 csv``'s or holds the schema's own
+    column names; with one, when the mapped columns exist and cover what a post needs.
+
+    >>> print(header_problem(["date", "body"], None))
+    not a twarc2 csv file and missing columns: post_id, created_at, text (or hashtags); the header has: date, body. Name the columns with --map, e.g. --map post_id=ID_COLUMN --map created_at=date --map text=body
+    >>> header_problem(["id", "date", "body"], {"created_at": "date", "text": "body"}) is None
+    True
+    """
+    if mapping is None and TWARC_CSV.sniff(dict.fromkeys(header)):
+        return None
+    _, problems = resolve(header, mapping)
+    if not problems:
+        return None
+    shown = ", ".join(header[:30]) + (", ..." if len(header) > 30 else "")
+    if mapping is None:
+        example = " ".join(f"--map {key}={_guess(key, header)}" for key in ("post_id", "created_at", "text"))
+        return (f"not a twarc2 csv file and {'; '.join(problems)}; the header has: {shown}. "
+                f"Name the columns with --map, e.g. {example}")
+    return f"{'; '.join(problems)}; the header has: {shown}"
+
+
+def _guess(key: str, header: list[str]) -> str:
+    hints = {"post_id": ("id",), "created_at": ("date", "time", "created"), "text": ("text", "body", "content")}
+    for column in header:
+        if any(hint in column.lower() for hint in hints[key]):
+            return column
+    return {"post_id": "ID_COLUMN", "created_at": "DATE_COLUMN", "text": "TEXT_COLUMN"}[key]
+
+
+class MappedCsv:
+    """Posts from a CSV whose columns are named by a mapping (schema column -> CSV column).
+
+    >>> reader = MappedCsv({"created_at": "date", "text": "body"}, platform="other")
+    >>> [item.post.hashtags for item in reader.read({"id": "7", "date": "2017-10-15 20:21:00", "body": "#MeToo"})]
+    [['metoo']]
+    """
+
+    NAME = "csv"
+
+    def __init__(self, mapping: dict[str, str] | None = None, platform: str = "other"):
+        if platform not in PLATFORMS:
+            raise ValueError(f"platform must be one of {', '.join(PLATFORMS)}, not {platform!r}")
+        self.mapping = dict(mapping or {})
+        self.platform = platform
+        self._columns: dict[str, str] | None = None
+        self._header: tuple[str, ...] | None = None
+
+    def sniff(self, row: Any) -> bool:
+        return isinstance(row, dict) and not resolve(list(row), self.mapping)[1]
+
+    def read(self, row: dict[str, str]) -> Iterator[Item]:
+        yield self._post(row)
+
+    def _columns_of(self, row: dict[str, str]) -> dict[str, str]:
+        header = tuple(row)
+        if header != self._header:  # resolved once per header, not per row
+            self._columns, self._header = resolve(list(header), self.mapping)[0], header
+        return self._columns
+
+    def _post(self, row: dict[str, str]) -> Item:
+        columns = self._columns_of(row)
+        values = {key: row.get(column) or None for key, column in columns.items()}
+        post_id = (values.pop("post_id", None) or "").strip()
+        problem = id_problem(post_id)
+        if problem:
+            return Reject(problem)
+        stamp = values.pop("created_at", None)
+        created = parse_time(stamp) if stamp else None
+        if created is None:
+            return Reject(f"no valid created_at ({stamp!r})")
+        text = values.pop("text", None)
+        values.pop("hashtags", None)
+        # a hashtags column is the format's entities: empty means none, the text is not searched
+        tags = _tag_list(row.get(columns["hashtags"])) if "hashtags" in columns else hashtags_from_text(text)
+        hashtags, forms = tag_columns(tags)
+        for key in _COUNTERS:
+            if key in values:
+                values[key] = _int(values[key])
+        kind = values.pop("kind", None) or ("reply" if values.get("parent_id") else "original")
+        if kind not in ("original", "repost", "reply", "quote"):
+            return Reject(f"unknown kind {kind!r} (original, repost, reply or quote)")
+        post = Post(platform=self.platform, post_id=post_id, created_at=created, text=text,
+                    hashtags=hashtags, hashtag_forms=forms, kind=kind, **values)
+        users = [User(platform=self.platform, user_id=post.author_id, handle=post.author_handle,
+                      followers=post.author_followers)] if post.author_id else []
+        return Record(post, [], users)

@@ -1,0 +1,164 @@
+"""Reddit: API ``Listing`` responses and Pushshift-style NDJSON of submissions and comments.
+
+Shapes read (one decoded JSON value each):
+
+- ``{"kind": "Listing", "data": {"children": [{"kind": "t1"|"t3"|"more", "data": {...}}]}}``
+  (``/new``, ``/r/x/comments``, a thread's comment tree: nested ``replies`` Listings are read too,
+  each comment a record). A thread page is a JSON array of two Listings, which the pipeline splits.
+- A single thing ``{"kind": "t1"|"t3", "data": {...}}``.
+- Pushshift / Arctic Shift dumps: bare objects with ``id`` and ``created_utc`` and either
+  ``title``/``selftext`` (a submission) or ``body``/``parent_id``/``link_id`` (a comment).
+
+Identifiers are fullnames (``t3_abc`` a submission, ``t1_def`` a comment, ``name`` when given,
+else the kind prefix and ``id``). A submission is an ``original`` whose text is the title, a blank
+line and the self text; a comment is a ``reply`` to ``parent_id`` in the thread ``link_id``
+(``root_id``); a crosspost (``crosspost_parent``) is a ``quote`` of its source. ``author_id`` is
+``author_fullname`` (``t2_...``) when present, else the user name; ``[deleted]`` accounts have no
+author. ``score`` is ``likes``, ``num_comments`` is ``replies``. Texts are HTML-unescaped (the API
+escapes ``& < >`` unless asked for ``raw_json=1``); hashtags come from the text (Reddit has no
+tag entities). Overlapping polls repeat comments: every child is a record; the pipeline dedups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from html import unescape
+from typing import Any
+
+import msgspec
+
+from hashtide.ingest.items import Item, Record, Reject, Skip
+from hashtide.model import Post, User, hashtags_from_text, parse_epoch, tag_columns
+
+NAME = "reddit"
+PLATFORM = "reddit"
+
+_DELETED = ("[deleted]", "[removed]")
+
+
+def sniff(doc: Any) -> bool:
+    """Whether ``doc`` is a Listing, a single t1/t3 thing or a Pushshift submission/comment."""
+    if not isinstance(doc, dict):
+        return False
+    kind = doc.get("kind")
+    if kind is not None:
+        return kind in ("Listing", "t1", "t3") and isinstance(doc.get("data"), dict)
+    return "created_utc" in doc and "id" in doc and ("body" in doc or "title" in doc)
+
+
+def read(doc: Any) -> Iterator[Item]:
+    """The items of one document; see the module docstring for the shapes."""
+    if not isinstance(doc, dict):
+        yield Reject("reddit document is not an object")
+        return
+    kind = doc.get("kind")
+    if kind == "Listing":
+        yield from _listing(doc)
+    elif kind is not None:
+        yield from _thing(doc)
+    else:
+        yield _guarded(doc, "t3" if "title" in doc else "t1")
+
+
+def _listing(listing: dict) -> Iterator[Item]:
+    data = listing.get("data")
+    children = data.get("children") if isinstance(data, dict) else None
+    if not isinstance(children, list):
+        yield Reject("reddit Listing without data.children", _raw(listing))
+        return
+    for child in children:
+        yield from _thing(child)
+
+
+def _thing(thing: Any) -> Iterator[Item]:
+    if not isinstance(thing, dict):
+        yield Reject("reddit listing child is not an object", _raw(thing))
+        return
+    kind = thing.get("kind")
+    data = thing.get("data")
+    if kind not in ("t1", "t3"):
+        yield Skip(kind if isinstance(kind, str) else "unknown")  # "more" stubs, t2 accounts...
+        return
+    if not isinstance(data, dict):
+        yield Reject(f"reddit {kind} without data", _raw(thing))
+        return
+    yield _guarded(data, kind)
+    replies = data.get("replies")
+    if isinstance(replies, dict) and replies.get("kind") == "Listing":
+        yield from _listing(replies)
+
+
+def _guarded(data: dict, kind: str) -> Item:
+    """One item for one record, whatever its content: a malformed record is a Reject."""
+    try:
+        return _record(data, kind)
+    except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as exc:
+        return Reject(f"malformed reddit {kind} ({type(exc).__name__}: {exc})", _raw(data))
+
+
+def _record(data: dict, kind: str) -> Item:
+    post_id = _fullname(data, kind)
+    created = _time(data.get("created_utc"))
+    if post_id is None or created is None:
+        return Reject(f"reddit {kind} without id or a valid created_utc", _raw(data))
+    if kind == "t3":
+        title, body = _str(data.get("title")), _str(data.get("selftext"))
+        text = f"{title}\n\n{body}" if title and body else title or body
+    else:
+        text = _str(data.get("body"))
+    if text and "&" in text:
+        text = unescape(text)
+    hashtags, forms = tag_columns(hashtags_from_text(text))
+    handle = _str(data.get("author"))
+    if handle in _DELETED:
+        handle = None
+    author_id = (_str(data.get("author_fullname")) or handle) if handle else None
+    post = Post(platform=PLATFORM, post_id=post_id, created_at=created, author_id=author_id,
+                author_handle=handle, text=text, hashtags=hashtags, hashtag_forms=forms,
+                likes=_int(data.get("score")), replies=_int(data.get("num_comments")))
+    if kind == "t1":
+        post.kind = "reply"
+        post.parent_id = _str(data.get("parent_id"))
+        post.root_id = _str(data.get("link_id"))
+    elif isinstance(data.get("crosspost_parent"), str):
+        post.kind, post.parent_id = "quote", data["crosspost_parent"]
+    users = [User(platform=PLATFORM, user_id=author_id, handle=handle)] if author_id else []
+    return Record(post, [], users)
+
+
+def _fullname(data: dict, kind: str) -> str | None:
+    name = data.get("name")
+    if isinstance(name, str) and name[:3] == kind + "_":
+        return name
+    thing_id = data.get("id")
+    if isinstance(thing_id, str) and thing_id:
+        return thing_id if thing_id[:3] == kind + "_" else f"{kind}_{thing_id}"
+    return None
+
+
+def _time(value: Any) -> int | None:
+    if type(value) in (int, float) or isinstance(value, str):
+        try:
+            moment = parse_epoch(value)
+        except (ValueError, OverflowError):
+            return None
+        return moment if -_INT64 <= moment < _INT64 else None
+    return None
+
+
+def _raw(record: Any) -> bytes | None:
+    try:
+        return msgspec.json.encode(record)
+    except (TypeError, msgspec.EncodeError):
+        return None
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _int(value: Any) -> int | None:
+    return value if type(value) is int and -_INT64 <= value < _INT64 else None
+
+
+_INT64 = 1 << 63

@@ -1,0 +1,175 @@
+"""`hashtide ingest`, `info`, `quarantine`, `export posts` through the CLI runner, every option."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from hashtide.cli import app
+
+V2 = "twitter-v2-twarc2"
+runner = CliRunner()
+
+
+def invoke(*args: str, input: bytes | None = None):
+    return runner.invoke(app, list(args), input=input)
+
+
+@pytest.fixture()
+def corpus(tmp_path, shared_data) -> str:
+    path = str(tmp_path / "c.duckdb")
+    result = invoke("ingest", str(shared_data / V2 / "twarccsv-entities_test.jsonl"),
+                    str(shared_data / V2 / "twarccsv-streaming_output_with_error.jsonl"), "--corpus", path)
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def test_ingest_json_account(tmp_path, shared_data):
+    result = invoke("ingest", str(shared_data / V2 / "twarccsv-kpop.jsonl"), "-c", str(tmp_path / "k.duckdb"), "--json")
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    assert set(report) == {"records", "ingested", "duplicates", "rejected", "skipped", "referenced",
+                           "rejected_by_reason", "skipped_by_kind", "files"}
+    assert (report["records"], report["ingested"], report["skipped"]) == (101, 100, 1)
+    assert report["files"][0]["format"] == "twitter-v2"
+
+
+def test_ingest_reads_stdin(tmp_path, shared_data):
+    data = (shared_data / V2 / "twarccsv-brexit.jsonl").read_bytes()
+    result = invoke("ingest", "-", "-c", str(tmp_path / "s.duckdb"), "--json", input=data)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["files"][0] == {
+        "path": "<stdin>", "format": "twitter-v2", "records": 100, "ingested": 100, "duplicates": 0,
+        "rejected": 0, "skipped": 0, "referenced": json.loads(result.stdout)["referenced"], "error": None}
+
+
+def test_ingest_environment_variable_names_the_corpus(tmp_path, shared_data, monkeypatch):
+    monkeypatch.setenv("HASHTIDE_CORPUS", str(tmp_path / "env.duckdb"))
+    assert invoke("ingest", str(shared_data / V2 / "twarccsv-brexit.jsonl")).exit_code == 0
+    assert (tmp_path / "env.duckdb").exists()
+
+
+def test_ingest_missing_path_exits_2_with_the_reason(tmp_path):
+    result = invoke("ingest", str(tmp_path / "nope.jsonl"), "-c", str(tmp_path / "c.duckdb"))
+    assert result.exit_code == 2
+    assert "no such file" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_ingest_unrecognisable_file_exits_2_and_stores_nothing(tmp_path):
+    junk = tmp_path / "notes.jsonl"
+    junk.write_text('{"recipe": "soup"}\n{"recipe": "bread"}\n')
+    result = invoke("ingest", str(junk), "-c", str(tmp_path / "c.duckdb"))
+    assert result.exit_code == 2
+    assert "not a post format hashtide knows" in result.output
+    con = duckdb.connect(str(tmp_path / "c.duckdb"))
+    assert con.execute("select count(*) from quarantine").fetchall() == [(0,)]
+
+
+def test_ingest_strict_stops_at_the_first_reject(tmp_path, shared_data):
+    result = invoke("ingest", str(shared_data / V2 / "twarccsv-streaming_output_with_error.jsonl"),
+                    "-c", str(tmp_path / "c.duckdb"), "--strict")
+    assert result.exit_code == 1
+    assert "line 8" in result.output and "truncated JSON" in result.output
+
+
+def test_ingest_forced_format_rejects_other_shapes(tmp_path, shared_data):
+    result = invoke("ingest", str(shared_data / V2 / "twarccsv-brexit.jsonl"), "-c", str(tmp_path / "c.duckdb"),
+                    "--format", "twitter-v1.1")
+    assert result.exit_code == 2
+    result = invoke("ingest", str(shared_data / V2 / "twarccsv-brexit.jsonl"), "-c", str(tmp_path / "c.duckdb"),
+                    "--format", "nonsense")
+    assert result.exit_code == 2 and "unknown format" in result.output
+
+
+def test_ingest_bad_map_option_is_explained(tmp_path, shared_data):
+    result = invoke("ingest", str(shared_data / V2 / "twarccsv-brexit.jsonl"), "-c", str(tmp_path / "c.duckdb"),
+                    "--map", "created_at")
+    assert result.exit_code == 2 and "--map takes" in result.output
+
+
+def test_info_json(corpus):
+    result = invoke("info", "-c", corpus, "--json", "--top", "3")
+    assert result.exit_code == 0
+    facts = json.loads(result.stdout)
+    assert facts["posts"] == facts["top_level"] + facts["referenced"]
+    assert facts["top_level"] == 474 + 7
+    assert facts["platforms"] == {"twitter": facts["posts"]}
+    assert len(facts["top_hashtags"]) == 3 and facts["top_hashtags"][0]["tag"].lower() == "#salvini"
+    assert facts["quarantine_by_reason"] == {"truncated JSON": 1}
+
+
+def test_info_table_and_missing_corpus(corpus, tmp_path):
+    result = invoke("info", "-c", corpus)
+    assert result.exit_code == 0 and "posts" in result.output
+    missing = invoke("info", "-c", str(tmp_path / "none.duckdb"))
+    assert missing.exit_code == 2 and "no corpus" in missing.output
+
+
+def test_quarantine_lists_and_gives_back_raw_bytes(corpus, tmp_path, shared_data):
+    out = tmp_path / "raw.jsonl"
+    result = invoke("quarantine", "-c", corpus, "--export", str(out), "--limit", "5")
+    assert result.exit_code == 0 and "truncated JSON" in result.output
+    last_line = (shared_data / V2 / "twarccsv-streaming_output_with_error.jsonl").read_bytes().split(b"\n")[-1]
+    assert out.read_bytes() == last_line + b"\n"
+    listed = json.loads(invoke("quarantine", "-c", corpus, "--json").stdout)
+    assert listed["quarantined"] == 1 and listed["records"][0]["line"] == 8
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet", "jsonl", "xlsx"])
+def test_export_posts_pseudonymises_and_keeps_ids_as_text(corpus, tmp_path, suffix):
+    target = tmp_path / f"posts.{suffix}"
+    result = invoke("export", "posts", "--to", str(target), "-c", corpus)
+    assert result.exit_code == 0, result.output
+    rows = _read_back(target)
+    con = duckdb.connect(corpus, read_only=True)
+    ids = {r[0] for r in con.execute("select author_id from posts").fetchall()}
+    assert len(rows) == con.execute("select count(*) from posts").fetchall()[0][0]
+    assert all(isinstance(r["post_id"], str) and r["post_id"].isdigit() for r in rows)
+    assert not ids & {r["author_id"] for r in rows}
+    assert all(r["author_id"].startswith("p_") for r in rows if r["author_id"])
+    assert "text" not in rows[0]
+
+
+def test_export_reveal_and_text_options(corpus, tmp_path):
+    target = tmp_path / "posts.csv"
+    result = invoke("export", "posts", "--to", str(target), "-c", corpus, "--reveal-authors", "--with-text")
+    assert result.exit_code == 0
+    rows = _read_back(target)
+    con = duckdb.connect(corpus, read_only=True)
+    ids = {r[0] for r in con.execute("select author_id from posts").fetchall()}
+    assert {r["author_id"] for r in rows} <= ids and "text" in rows[0]
+
+
+def test_export_public_threshold_keeps_big_accounts_handles(corpus, tmp_path):
+    target = tmp_path / "posts.jsonl"
+    assert invoke("export", "posts", "--to", str(target), "-c", corpus, "--public-threshold", "0").exit_code == 0
+    rows = _read_back(target)
+    assert any(not r["author_handle"].startswith("p_") for r in rows if r["author_handle"])
+
+
+def test_export_unknown_format(corpus, tmp_path):
+    result = invoke("export", "posts", "--to", str(tmp_path / "x.doc"), "-c", corpus)
+    assert result.exit_code == 2 and "unknown export format" in result.output
+
+
+def _read_back(path: Path) -> list[dict]:
+    if path.suffix == ".csv":
+        with open(path, newline="") as f:
+            return list(csv.DictReader(f))
+    if path.suffix == ".jsonl":
+        return [json.loads(line) for line in path.read_text().splitlines()]
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return pq.read_table(path).to_pylist()
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(path, read_only=True)["posts"]
+    rows = list(sheet.iter_rows(values_only=True))
+    return [dict(zip(rows[0], row)) for row in rows[1:]]

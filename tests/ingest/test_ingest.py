@@ -1,0 +1,157 @@
+"""The whole ingest on real captures: the account adds up, re-ingest adds nothing, shapes agree."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import msgspec
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hashtide.corpus import Corpus
+from hashtide.ingest import ingest
+
+V2 = "twitter-v2-twarc2"
+JSON_SUFFIXES = (".json", ".jsonl")
+
+
+def run(tmp_path: Path, *paths: Path, name: str = "c.duckdb", **options):
+    with Corpus.open(tmp_path / name) as corpus:
+        return ingest(corpus, [str(p) for p in paths], **options)
+
+
+def fixture_files(shared_data: Path) -> list[Path]:
+    return sorted(p for p in shared_data.rglob("*") if p.suffix in JSON_SUFFIXES and "cassette" not in p.name)
+
+
+def test_account_adds_up_and_matches_the_corpus_on_every_real_file(tmp_path, shared_data):
+    files = fixture_files(shared_data)
+    assert len(files) > 40
+    for i, path in enumerate(files):
+        report = run(tmp_path, path, name=f"{i}.duckdb")
+        assert report.records == report.ingested + report.duplicates + report.rejected + report.skipped, path
+        with Corpus.open(tmp_path / f"{i}.duckdb", read_only=True) as corpus:
+            top, embedded, quarantined = corpus.con.execute(
+                "select count(*) filter (where top_level), count(*) filter (where not top_level), "
+                "(select count(*) from quarantine) from posts"
+            ).fetchall()[0]
+        assert (top, embedded, quarantined) == (report.ingested, report.referenced, report.rejected), path
+
+
+@pytest.mark.parametrize(
+    "name, records, ingested, duplicates, rejected, skipped",
+    [
+        (f"{V2}/twarccsv-brexit.jsonl", 100, 100, 0, 0, 0),
+        (f"{V2}/twarccsv-kpop.jsonl", 101, 100, 0, 0, 1),
+        (f"{V2}/twarccsv-entities_test.jsonl", 485, 474, 0, 0, 11),
+        (f"{V2}/twarccsv-streaming_output_with_error.jsonl", 8, 7, 0, 1, 0),
+        (f"{V2}/twarccsv-counts.jsonl", 169, 0, 0, 0, 169),
+        (f"{V2}/twarccsv-tweets_compliance.jsonl", 2, 0, 0, 0, 2),
+        ("twitter-v1.1/pytwitter-stream-lines-2018-03-10.jsonl", 72, 71, 1, 0, 0),
+        ("twitter-v1.1/pytwitter-search-raw-2016-01-23.json", 100, 100, 0, 0, 0),
+        ("twitter-v1.1/tweet-updates-samples/initial__compatibility_classic_13995.json", 3, 1, 1, 1, 0),  # one tweet, two modes,
+        ("twitter-v1.1/tweet-updates-samples/original__classic__tweet.json", 2, 1, 1, 0, 0),
+    ],
+)
+def test_known_counts(tmp_path, shared_data, name, records, ingested, duplicates, rejected, skipped):
+    report = run(tmp_path, shared_data / name)
+    assert (report.records, report.ingested, report.duplicates, report.rejected, report.skipped) == (
+        records, ingested, duplicates, rejected, skipped)
+
+
+def test_rejects_and_skips_are_named(tmp_path, shared_data):
+    report = run(tmp_path, shared_data / V2 / "twarccsv-streaming_output_with_error.jsonl",
+                 shared_data / V2 / "twarccsv-entities_test.jsonl")
+    assert report.rejected_by_reason == {"truncated JSON": 1}
+    assert report.skipped_by_kind == {"api_error": 11}
+    problem = report.problems[0]
+    assert problem.line == 8 and problem.source.endswith("streaming_output_with_error.jsonl")
+
+
+def test_reingesting_adds_nothing(tmp_path, shared_data):
+    path = shared_data / V2 / "twarccsv-entities_test.jsonl"
+    first = run(tmp_path, path)
+    with Corpus.open(tmp_path / "c.duckdb") as corpus:
+        before = corpus.con.execute("select * from posts order by platform, post_id").fetchall()
+    second = run(tmp_path, path)
+    assert (second.ingested, second.duplicates, second.referenced) == (0, first.ingested, 0)
+    with Corpus.open(tmp_path / "c.duckdb") as corpus:
+        assert corpus.con.execute("select * from posts order by platform, post_id").fetchall() == before
+
+
+COMPARED = "platform, post_id, created_at, author_id, author_handle, kind, parent_id, root_id, hashtags, text, lang, country"
+
+
+def test_flat_and_noflat_give_the_same_posts(tmp_path, shared_data):
+    run(tmp_path, shared_data / V2 / "twarccsv-noflat.jsonl", name="noflat.duckdb")
+    run(tmp_path, shared_data / V2 / "twarccsv-flat.jsonl", name="flat.duckdb")
+    tables = []
+    for name in ("noflat.duckdb", "flat.duckdb"):
+        with Corpus.open(tmp_path / name, read_only=True) as corpus:
+            tables.append(corpus.con.execute(
+                f"select {COMPARED} from posts where top_level order by post_id").fetchall())
+    assert len(tables[0]) == 100
+    assert tables[0] == tables[1]
+
+
+def test_a_post_first_met_embedded_then_top_level_counts_as_ingested_once(tmp_path, shared_data):
+    """Split one page's retweets over two files: the subject arrives embedded first."""
+    page = json.loads((shared_data / V2 / "twarccsv-brexit.jsonl").read_text())
+    subjects = {t["id"] for t in page["includes"]["tweets"]}
+    retweets = [t for t in page["data"] if t["id"] not in subjects]
+    first = dict(page, data=retweets)
+    second = dict(page, data=[t for t in page["includes"]["tweets"]], includes={"users": page["includes"]["users"]})
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    a.write_text(json.dumps(first) + "\n")
+    b.write_text(json.dumps(second) + "\n")
+    together = run(tmp_path, a, b, name="together.duckdb")
+    assert together.referenced == 0
+    assert together.ingested == len(retweets) + len(subjects)
+    split_1 = run(tmp_path, a, name="split.duckdb")
+    split_2 = run(tmp_path, b, name="split.duckdb")
+    assert split_1.referenced == len(subjects) and split_2.ingested == len(subjects)
+    assert split_1.ingested + split_2.ingested == together.ingested
+
+
+def _mutations(line: bytes, rng: random.Random) -> bytes:
+    choice = rng.randrange(5)
+    if choice == 0:
+        return line[: rng.randrange(1, len(line))]  # cut mid-record
+    if choice == 1:
+        at = rng.randrange(len(line))
+        return line[:at] + bytes([rng.randrange(256)]) + line[at + 1:]  # one byte flipped
+    doc = msgspec.json.decode(line)
+    tweets = doc.get("data") if isinstance(doc.get("data"), list) else [doc]
+    target = rng.choice(tweets) if tweets else doc
+    if choice == 2 and isinstance(target, dict) and target:
+        target.pop(rng.choice(sorted(target)))  # a key missing
+    elif choice == 3 and isinstance(target, dict) and target:
+        target[rng.choice(sorted(target))] = rng.choice([None, 7, "x", [], {}, 1e300])  # wrong type
+    else:
+        doc = rng.choice([[], "text", 3, None, {"unknown": True}])
+    return msgspec.json.encode(doc)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**32 - 1))
+def test_mutated_real_lines_keep_the_account_exact(tmp_path_factory, shared_data, seed):
+    rng = random.Random(seed)
+    lines = (shared_data / V2 / "twarccsv-flat.jsonl").read_bytes().splitlines()
+    lines += (shared_data / "twitter-v1.1" / "pytwitter-stream-lines-2018-03-10.jsonl").read_bytes().splitlines()
+    picked = rng.sample(lines, 30)
+    data = b"\n".join(_mutations(line, rng) if rng.random() < 0.5 else line for line in picked) + b"\n"
+    folder = tmp_path_factory.mktemp("mut")
+    path = folder / "mutated.jsonl"
+    path.write_bytes(data)
+    report = run(folder, path)
+    assert report.records == report.ingested + report.duplicates + report.rejected + report.skipped
+    with Corpus.open(folder / "c.duckdb", read_only=True) as corpus:
+        raw = b"".join(r for (r,) in corpus.con.execute("select raw from quarantine").fetchall())
+        quarantined = corpus.con.execute("select count(*) from quarantine").fetchall()[0][0]
+    assert quarantined == report.rejected
+    for (line_no, reason) in [(p.line, p.reason) for p in report.problems]:
+        assert line_no >= 1 and reason
+    assert len(raw) <= len(data) + report.rejected * 4096

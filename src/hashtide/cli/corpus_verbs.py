@@ -26,6 +26,7 @@ from hashtide.corpus.summary import summary
 from hashtide.ingest import IngestError, PartialIngest, SourceError, StrictStop, ingest as run_ingest
 from hashtide.ingest.formats import FORMATS
 from hashtide.ingest.pipeline import IngestReport
+from hashtide.model import PLATFORMS
 
 
 def _parse_map(pairs: list[str]) -> dict[str, str]:
@@ -44,6 +45,7 @@ def ingest(
     corpus: CorpusOption = None,
     fmt: Annotated[str | None, typer.Option("--format", "-f", help=f"Skip detection: one of {', '.join(FORMATS)}.")] = None,
     map_: Annotated[list[str], typer.Option("--map", help="CSV column mapping SCHEMA_COLUMN=CSV_COLUMN (repeatable).")] = [],
+    platform: Annotated[str, typer.Option("--platform", help="The platform of the posts in a CSV read with --map.")] = "other",
     strict: Annotated[bool, typer.Option("--strict", help="Stop with exit status 1 at the first rejected record.")] = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -51,13 +53,16 @@ def ingest(
 
     Example: hashtide ingest tweets.jsonl.gz bluesky.jsonl --corpus metoo.duckdb
     """
+    if platform not in PLATFORMS:
+        fail(f"--platform {platform}: unknown platform (one of: {', '.join(PLATFORMS)})")
     if fmt is not None and fmt not in FORMATS:
         fail(f"--format {fmt}: unknown format (one of: {', '.join(FORMATS)})")
     mapping = _parse_map(map_) or None
     code = 0
     with corpus_for(corpus, read_only=False) as store, _progress(paths) as on_doc:
         try:
-            report = run_ingest(store, paths, fmt=fmt, mapping=mapping, strict=strict, on_doc=on_doc)
+            report = run_ingest(store, paths, fmt=fmt, mapping=mapping, strict=strict, on_doc=on_doc,
+                                platform=platform)
         except SourceError as exc:
             fail(str(exc))
         except PartialIngest as exc:

@@ -195,7 +195,7 @@ def _read_value(doc, value: Any, index: int, detector: Detector, sink: _Collecto
     sink.items(doc, value, index, items)
 
 
-def _read_csv(stream, label: str, mapping: dict[str, str] | None, sink: _Collector, on_doc) -> None:
+def _read_csv(stream, label: str, mapping: dict[str, str] | None, platform: str, sink: _Collector, on_doc) -> None:
     from hashtide.ingest import csvfmt
 
     reader = None
@@ -206,15 +206,13 @@ def _read_csv(stream, label: str, mapping: dict[str, str] | None, sink: _Collect
             if row is None and error is not None and not sink.recognised:
                 raise IngestError(f"{label}, line {line}: {error}")
             header = list(row) if row else []
-            if mapping:
+            if not mapping and csvfmt.TWARC_CSV.sniff(row):
+                reader = csvfmt.TWARC_CSV
+            else:  # an explicit mapping, or a header that already names the post columns
                 problem = csvfmt.header_problem(header, mapping)
                 if problem:
                     raise IngestError(f"{label}: {problem}")
-                reader = csvfmt.MappedCsv(mapping)
-            elif csvfmt.TWARC_CSV.sniff(row):
-                reader = csvfmt.TWARC_CSV
-            else:
-                raise IngestError(f"{label}: {csvfmt.header_problem(header, None)}")
+                reader = csvfmt.MappedCsv(mapping or {}, platform=platform)
             sink.recognised = True
             sink.account.format = "csv"
         if error is not None:
@@ -240,14 +238,14 @@ def _read_chunked(path: str, fmt: str | None, sink: _CorpusSink, on_doc) -> None
             sink.flush()
 
 
-def _read_source(path: str, fmt: str | None, mapping, sink: _Collector, on_doc) -> None:
+def _read_source(path: str, fmt: str | None, mapping, sink: _Collector, on_doc, platform: str = "other") -> None:
     csv = fmt == "csv" or bool(mapping) or sources.inner_suffix(path) in CSV_SUFFIXES
     if not csv and isinstance(sink, _CorpusSink) and not sink.strict and chunks.line_oriented(path):
         return _read_chunked(path, fmt, sink, on_doc)
     stream = sources.open_source(path)
     try:
         if csv:
-            _read_csv(stream, sink.label, mapping, sink, on_doc)
+            _read_csv(stream, sink.label, mapping, platform, sink, on_doc)
         else:
             _read_json(stream, sink.label, Detector(fmt), sink, on_doc)
     except (OSError, EOFError) as exc:  # corrupt compression, a read error mid-file
@@ -332,9 +330,11 @@ def ingest(
     mapping: dict[str, str] | None = None,
     strict: bool = False,
     on_doc: Callable[[sources.Document], None] = lambda doc: None,
+    platform: str = "other",
 ) -> IngestReport:
     """Ingest ``paths`` (``-`` is stdin) into ``corpus``; returns the account.
 
+    ``platform`` names the platform of the posts in a CSV read through a column mapping.
     Raises :class:`IngestError` for a path that cannot be read or is of no known format (after
     ingesting the paths that can), :class:`StrictStop` under ``strict`` at the first reject.
     """
@@ -350,7 +350,7 @@ def ingest(
         account = FileAccount(path=label_of(path))
         sink = _CorpusSink(corpus, account.path, account, report, strict)
         try:
-            _read_source(path, fmt, mapping, sink, on_doc)
+            _read_source(path, fmt, mapping, sink, on_doc, platform)
         except IngestError as exc:
             sink.discard()
             account = FileAccount(path=account.path, error=str(exc))

@@ -1,0 +1,237 @@
+"""The Bluesky reader on the AT Protocol SDK's recorded records and views, and on Jetstream
+events written from the documented event shape (no real Jetstream capture is published)."""
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cassettes import mutate
+from hashtide.ingest import bluesky
+from hashtide.ingest.items import Record, Referenced, Reject, Skip
+from hashtide.model import parse_iso, posts_to_arrow, users_to_arrow
+
+DID = "did:plc:kvwvcn5iqfooopmyzvb4qzba"
+OTHER = "did:plc:vpkhqolt662uhesyj6nxm7ys"
+
+
+def items(doc):
+    assert bluesky.sniff(doc)
+    return list(bluesky.read(doc))
+
+
+def load(shared_data, name):
+    return json.loads((shared_data / "bluesky" / f"marshalx-{name}.json").read_text())
+
+
+# ---------------------------------------------------------------------------------------------
+# The recorded fixtures
+
+
+def test_post_record(shared_data):
+    [item] = items(load(shared_data, "post_record"))
+    post = item.post
+    assert post.post_id == f"at://{DID}/app.bsky.feed.post/3k2yihcrp6f2c"
+    assert (post.author_id, post.text, post.kind, post.lang) == (DID, "new text114", "original", None)
+    assert post.created_at == parse_iso("2024-02-22T19:58:13.903293+00:00")
+
+
+def test_extended_post_record_ignores_unknown_keys_and_reads_naive_time_as_utc(shared_data):
+    [item] = items(load(shared_data, "extended_post_record"))
+    assert (item.post.text, item.post.lang) == ("regress test", "en")
+    assert item.post.created_at == parse_iso("2023-07-21T01:33:51.481951+00:00")
+
+
+@pytest.mark.parametrize("name, kind", [("like_record", "like"), ("extended_like_record", "like"),
+                                         ("feed_record", "generator")])
+def test_records_that_are_not_posts_are_skipped(shared_data, name, kind):
+    assert items(load(shared_data, name)) == [Skip(kind)]
+
+
+def test_get_follows_is_one_skip_carrying_the_seven_profiles(shared_data):
+    [item] = items(load(shared_data, "get_follows"))
+    assert isinstance(item, Skip) and item.kind == "follows"
+    assert [u.handle for u in item.users][:2] == ["test.marshal.dev", "why.bsky.team"]
+    assert len(item.users) == 7 and len(users_to_arrow(item.users)) == 7
+
+
+def test_thread_view_with_quoted_post_and_media(shared_data):
+    [item] = items(load(shared_data, "thread_view_post_with_embed_media"))
+    post = item.post
+    assert post.post_id == f"at://{DID}/app.bsky.feed.post/3kaheyt6vpc22"
+    assert (post.kind, post.parent_id, post.parent_author_id) == (
+        "quote", f"at://{DID}/app.bsky.feed.post/3kahesw26il2z", DID)
+    assert (post.author_handle, post.text, post.lang, post.likes, post.reposts, post.replies) == (
+        "test.marshal.dev", "", "en", 0, 0, 0)
+    [quoted] = item.embedded
+    assert (quoted.post_id, quoted.text, quoted.top_level) == (post.parent_id, "test", False)
+    assert quoted.created_at == parse_iso("2023-09-28T12:46:18.414Z")
+
+
+def test_feed_item_reposted_by_reason(shared_data):
+    view = load(shared_data, "thread_view_post_with_embed_media")["thread"]["post"]
+    reason = {"$type": "app.bsky.feed.defs#reasonRepost", "indexedAt": "2023-09-29T08:00:00.000Z",
+              "by": {"did": OTHER, "handle": "why.bsky.team", "displayName": "Why"}}
+    first, again = items({"feed": [{"post": view, "reason": reason}, {"post": view, "reason": reason}]})
+    repost = first.post
+    assert repost.post_id == again.post.post_id  # stable without a reason uri
+    assert repost.post_id.startswith(f"at://{OTHER}/app.bsky.feed.repost/h")
+    assert (repost.kind, repost.parent_id, repost.parent_author_id, repost.author_handle) == (
+        "repost", view["uri"], DID, "why.bsky.team")
+    assert repost.created_at == parse_iso("2023-09-29T08:00:00Z")
+    assert [p.post_id for p in first.embedded] == [view["uri"], f"at://{DID}/app.bsky.feed.post/3kahesw26il2z"]
+    assert all(not p.top_level for p in first.embedded)
+    with_uri = dict(reason, uri=f"at://{OTHER}/app.bsky.feed.repost/3kai2abcd",)
+    [item] = items({"feed": [{"post": view, "reason": with_uri}]})
+    assert item.post.post_id == with_uri["uri"]
+
+
+def test_bare_post_record_without_uri_is_rejected(shared_data):
+    record = load(shared_data, "post_record")["value"]
+    [item] = items(record)
+    assert isinstance(item, Reject) and item.reason == "bluesky post record without uri"
+    assert items(load(shared_data, "like_record")["value"]) == [Skip("like")]
+
+
+def test_posts_search_and_list_records_give_one_item_each(shared_data):
+    view = load(shared_data, "thread_view_post_with_embed_media")["thread"]["post"]
+    assert [type(i) for i in items({"posts": [view, view]})] == [Record, Record]
+    records = [load(shared_data, n) for n in ("post_record", "like_record", "feed_record")]
+    assert [type(i).__name__ for i in items({"records": records})] == ["Record", "Skip", "Skip"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Jetstream (events written from the bluesky-social/jetstream README's documented shape)
+
+
+def event(collection, record=None, operation="create", rkey="3l3qo2vutsw2b", did=DID):
+    commit = {"rev": "3l3qo2vuowo2b", "operation": operation, "collection": collection, "rkey": rkey}
+    if record is not None:
+        commit.update(record=record, cid="bafyreidwaivazkwu67xztlmuobx35hs2lnfh3kolmgfmucldvhd3sgzcqi")
+    return {"did": did, "time_us": 1725911162329308, "kind": "commit", "commit": commit}
+
+
+TEXT = "Me too. #MeToo and #HowIWillChange"
+FACETS = [
+    {"index": {"byteStart": 8, "byteEnd": 14},
+     "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": "MeToo"}]},
+    {"index": {"byteStart": 19, "byteEnd": 34},
+     "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": "HowIWillChange"}]},
+]
+PARENT = f"at://{OTHER}/app.bsky.feed.post/3l3qnaaaaaa2b"
+ROOT = f"at://{OTHER}/app.bsky.feed.post/3l3qmrootaa2b"
+
+
+def post_record(**extra):
+    return {"$type": "app.bsky.feed.post", "text": TEXT, "createdAt": "2024-09-09T19:46:02.102Z",
+            "langs": ["en", "fr"], **extra}
+
+
+def one(doc):
+    [item] = items(doc)
+    return item
+
+
+def test_jetstream_post_with_facets():
+    post = one(event("app.bsky.feed.post", post_record(facets=FACETS, tags=["metoo", "Survivors"]))).post
+    assert post.post_id == f"at://{DID}/app.bsky.feed.post/3l3qo2vutsw2b"
+    assert (post.author_id, post.kind, post.lang, post.text) == (DID, "original", "en", TEXT)
+    assert post.hashtags == ["metoo", "howiwillchange", "survivors"]
+    assert post.hashtag_forms == ["MeToo", "HowIWillChange", "Survivors"]
+    assert post.created_at == parse_iso("2024-09-09T19:46:02.102Z")
+
+
+def test_jetstream_facets_win_over_text_and_text_is_read_without_facets():
+    only_one = [FACETS[0]]
+    assert one(event("app.bsky.feed.post", post_record(facets=only_one))).post.hashtags == ["metoo"]
+    assert one(event("app.bsky.feed.post", post_record())).post.hashtags == ["metoo", "howiwillchange"]
+
+
+def test_jetstream_reply_and_quote():
+    reply = one(event("app.bsky.feed.post", post_record(
+        reply={"root": {"uri": ROOT, "cid": "x"}, "parent": {"uri": PARENT, "cid": "y"}}))).post
+    assert (reply.kind, reply.parent_id, reply.root_id, reply.parent_author_id) == ("reply", PARENT, ROOT, OTHER)
+    quote = one(event("app.bsky.feed.post", post_record(
+        embed={"$type": "app.bsky.embed.record", "record": {"uri": PARENT, "cid": "y"}}))).post
+    assert (quote.kind, quote.parent_id, quote.parent_author_id) == ("quote", PARENT, OTHER)
+    media = one(event("app.bsky.feed.post", post_record(embed={
+        "$type": "app.bsky.embed.recordWithMedia", "media": {"$type": "app.bsky.embed.images", "images": []},
+        "record": {"$type": "app.bsky.embed.record", "record": {"uri": PARENT, "cid": "y"}}}))).post
+    assert (media.kind, media.parent_id) == ("quote", PARENT)
+    feed_embed = one(event("app.bsky.feed.post", post_record(embed={
+        "$type": "app.bsky.embed.record", "record": {"uri": f"at://{OTHER}/app.bsky.feed.generator/x"}}))).post
+    assert feed_embed.kind == "original"
+
+
+def test_jetstream_repost_delete_identity_account_like():
+    repost = one(event("app.bsky.feed.repost", {"$type": "app.bsky.feed.repost", "createdAt": "2024-09-09T19:46:02Z",
+                                                "subject": {"uri": PARENT, "cid": "y"}})).post
+    assert repost.post_id == f"at://{DID}/app.bsky.feed.repost/3l3qo2vutsw2b"
+    assert (repost.kind, repost.parent_id, repost.parent_author_id, repost.text) == ("repost", PARENT, OTHER, None)
+    assert one(event("app.bsky.feed.post", operation="delete")) == Skip("delete")
+    assert one(event("app.bsky.feed.like", {"$type": "app.bsky.feed.like", "subject": {"uri": PARENT}})) == Skip("like")
+    assert one(event("app.bsky.graph.follow", {"subject": OTHER})) == Skip("follow")
+    identity = one({"did": DID, "time_us": 1, "kind": "identity",
+                    "identity": {"did": DID, "handle": "test.marshal.dev", "seq": 1, "time": "2024-09-09T19:46:02Z"}})
+    assert identity.kind == "identity" and [u.handle for u in identity.users] == ["test.marshal.dev"]
+    account = {"did": DID, "time_us": 1, "kind": "account",
+               "account": {"active": False, "did": DID, "seq": 2, "status": "deactivated", "time": "2024-09-09T19:46:02Z"}}
+    assert one(account) == Skip("account")
+
+
+def test_jetstream_post_without_time_falls_back_to_time_us_and_bad_commits_are_rejected():
+    record = post_record()
+    del record["createdAt"]
+    assert one(event("app.bsky.feed.post", record)).post.created_at == 1725911162329308
+    broken = event("app.bsky.feed.post", "not a record")
+    assert isinstance(one(broken), Reject)
+
+
+# ---------------------------------------------------------------------------------------------
+# Damaged records: one item per record, never an exception, always storable
+
+
+def counted(found):
+    return [i for i in found if not isinstance(i, Referenced)]
+
+
+def storable(found):
+    posts = [p for i in found if isinstance(i, Record) for p in (i.post, *i.embedded)]
+    users = [u for i in found if isinstance(i, (Record, Skip)) for u in i.users]
+    posts_to_arrow(posts), users_to_arrow(users)
+
+
+SINGLE = [
+    event("app.bsky.feed.post", post_record(facets=FACETS, reply={"root": {"uri": ROOT}, "parent": {"uri": PARENT}})),
+    event("app.bsky.feed.post", post_record(embed={"$type": "app.bsky.embed.record", "record": {"uri": PARENT}})),
+    event("app.bsky.feed.repost", {"subject": {"uri": PARENT}, "createdAt": "2024-09-09T19:46:02Z"}),
+    {"did": DID, "time_us": 1, "kind": "identity", "identity": {"did": DID, "handle": "a.b"}},
+]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_damaged_jetstream_events_give_exactly_one_item(data):
+    doc = mutate(data.draw(st.sampled_from(SINGLE)), data)
+    if bluesky.sniff(doc):
+        found = list(bluesky.read(doc))
+        assert len(counted(found)) == 1
+        storable(found)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_damaged_views_and_records_never_raise(shared_data, data):
+    name = data.draw(st.sampled_from(["thread_view_post_with_embed_media", "post_record", "extended_like_record"]))
+    doc = load(shared_data, name)
+    if name.startswith("thread"):  # as a feed of two items: one item per feed entry
+        doc = {"feed": [{"post": doc["thread"]["post"]}, {"post": doc["thread"]["post"],
+                        "reason": {"$type": "app.bsky.feed.defs#reasonRepost", "by": {"did": OTHER}}}]}
+    doc = mutate(doc, data)
+    if bluesky.sniff(doc):
+        found = list(bluesky.read(doc))
+        feed = doc.get("feed") if isinstance(doc, dict) else None
+        expected = len(feed) if isinstance(feed, list) else 1
+        assert len(counted(found)) == expected
+        storable(found)

@@ -1,0 +1,179 @@
+"""CSV rows (exact bytes, lines, offsets), the twarc2 csv layout and mapped columns."""
+
+import csv
+import io
+
+import msgspec
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hashtide.ingest import csvfmt, twitter_v2
+from hashtide.ingest.items import Record, Reject
+from hashtide.model import parse_iso, posts_to_arrow
+
+V2 = "twitter-v2-twarc2"
+
+
+def rows(data: bytes):
+    return list(csvfmt.iter_rows(io.BytesIO(data), "test.csv"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Rows
+
+
+def test_quoted_multiline_field_keeps_line_numbers_offsets_and_bytes():
+    data = (b'\xef\xbb\xbfid,created_at,text\r\n'
+            b'1,2017-10-15 20:21:00,"first line\r\nsecond, with ""quotes"""\r\n'
+            b'\r\n'
+            b'2,2017-10-15 20:22:00,plain\r\n')
+    (l1, o1, raw1, row1, e1), (l2, o2, raw2, row2, e2) = rows(data)
+    assert (l1, o1, e1) == (2, data.index(b"1,2017"), None) == (2, 23, None)
+    assert raw1 == b'1,2017-10-15 20:21:00,"first line\r\nsecond, with ""quotes"""\r\n'
+    assert row1 == {"id": "1", "created_at": "2017-10-15 20:21:00", "text": 'first line\r\nsecond, with "quotes"'}
+    assert (l2, o2, raw2, e2) == (5, data.index(b"2,2017"), b"2,2017-10-15 20:22:00,plain\r\n", None)
+    assert row2["text"] == "plain"
+
+
+def test_bad_rows_are_reported_not_raised():
+    data = b'id,text\n1,ok\n2,too,many\n3,"never closed\nstill open\n'
+    found = rows(data)
+    assert [(line, error) for line, _, _, _, error in found] == [
+        (2, None), (3, "row has 3 fields, the header 2"), (4, "unterminated quoted field at end of file")]
+    assert list(found[2][3]) == ["id", "text"]  # the header's keys, for the pipeline
+    assert rows(b"") == [] and rows(b"id,text\n") == []
+    assert rows(b'"unclosed\n')[0][3] is None and "unreadable CSV header" in rows(b'"unclosed\n')[0][4]
+
+
+def test_tabs_and_windows_1252():
+    [(_, _, _, row, error)] = rows("id\ttext\n1\tcaf\xe9\n".encode("cp1252"))
+    assert error is None and row == {"id": "1", "text": "café"}
+
+
+TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(TEXT, TEXT, TEXT), min_size=1, max_size=8), st.booleans())
+def test_rows_round_trip_with_exact_raw_bytes(table, bom):
+    table = [row for row in table if any(row)]  # csv writes an all-empty row as a blank line
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(["a", "b", "c"])
+    writer.writerows(table)
+    data = (b"\xef\xbb\xbf" if bom else b"") + out.getvalue().encode("utf-8")
+    found = rows(data)
+    assert [tuple(r.values()) for _, _, _, r, _ in found] == [tuple(row) for row in table]
+    assert all(error is None for *_, error in found)
+    for line, offset, raw, _, _ in found:
+        assert data[offset:offset + len(raw)] == raw
+        assert data[:offset].count(b"\n") + 1 == line
+    assert b"".join(raw for _, _, raw, _, _ in found) == data[data.index(b"\n") + 1:]
+
+
+# ---------------------------------------------------------------------------------------------
+# twarc2 csv
+
+
+@pytest.fixture(scope="module")
+def twarc_csv(shared_data, tmp_path_factory):
+    """``twarc2 csv`` of noflat.jsonl, written by the installed twarc-csv plugin itself."""
+    pandas = pytest.importorskip("pandas")
+    twarc_csv = pytest.importorskip("twarc_csv")
+    path = tmp_path_factory.mktemp("twarc") / "noflat.csv"
+    patched = not hasattr(pandas.DataFrame, "applymap")
+    if patched:  # twarc-csv 0.7.2 calls DataFrame.applymap, which pandas 3 renamed to map
+        pandas.DataFrame.applymap = pandas.DataFrame.map
+    try:
+        with open(shared_data / V2 / "twarccsv-noflat.jsonl", encoding="utf-8") as infile, \
+                open(path, "w", encoding="utf-8") as outfile:
+            twarc_csv.CSVConverter(infile=infile, outfile=outfile, converter=twarc_csv.DataFrameConverter(),
+                                   output_format="csv", batch_size=100, hide_progress=True).process()
+    finally:
+        if patched:
+            del pandas.DataFrame.applymap
+    return path
+
+
+def test_twarc_csv_gives_the_posts_of_the_json_reader(twarc_csv, shared_data):
+    with open(twarc_csv, "rb") as stream:
+        found = list(csvfmt.iter_rows(stream, str(twarc_csv)))
+    assert len(found) == 100 and all(error is None for *_, error in found)
+    assert csvfmt.TWARC_CSV.sniff(found[0][3]) and csvfmt.header_problem(list(found[0][3]), None) is None
+    from_csv = {}
+    for *_, row, _ in found:
+        [item] = csvfmt.TWARC_CSV.read(row)
+        from_csv[item.post.post_id] = item.post
+    from_json = {}
+    for line in (shared_data / V2 / "twarccsv-flat.jsonl").read_bytes().splitlines():
+        for item in twitter_v2.read(msgspec.json.decode(line)):
+            if isinstance(item, Record):
+                from_json[item.post.post_id] = item.post
+    assert from_csv.keys() == from_json.keys()
+    assert sorted(p.kind for p in from_csv.values()).count("repost") == 47
+    for post_id, post in from_csv.items():
+        assert msgspec.structs.asdict(post) == msgspec.structs.asdict(from_json[post_id]), post_id
+    posts_to_arrow(list(from_csv.values()))
+
+
+# ---------------------------------------------------------------------------------------------
+# Mapped columns, spreadsheets
+
+
+def test_mapped_csv():
+    data = b"ID,date,body,who,tags\n7,2017-10-15 20:21:00,Me too,alice,\"#MeToo, #HowIWillChange\"\n8,1508098860,#Other text,bob,\n"
+    mapping = {"post_id": "ID", "created_at": "date", "text": "body", "author_handle": "who", "hashtags": "tags"}
+    assert csvfmt.header_problem(["ID", "date", "body", "who", "tags"], mapping) is None
+    reader = csvfmt.MappedCsv(mapping, platform="mastodon")
+    first, second = (next(reader.read(row)) for *_, row, _ in rows(data))
+    assert (first.post.post_id, first.post.platform, first.post.author_handle, first.post.text) == (
+        "7", "mastodon", "alice", "Me too")
+    assert first.post.created_at == parse_iso("2017-10-15T20:21:00Z") == second.post.created_at
+    assert first.post.hashtags == ["metoo", "howiwillchange"]
+    assert second.post.hashtags == []  # the mapped hashtags column is empty: the text is not read
+    unmapped = csvfmt.MappedCsv({"created_at": "date", "text": "body"})
+    [item] = unmapped.read({"id": "9", "date": "2017-10-15T20:21:00+02:00", "body": "#MeToo"})
+    assert (item.post.hashtags, item.post.created_at) == (["metoo"], parse_iso("2017-10-15T18:21:00Z"))
+
+
+def test_missing_columns_are_named():
+    message = csvfmt.header_problem(["date", "body"], None)
+    assert "not a twarc2 csv" in message and "missing columns: post_id, created_at, text (or hashtags)" in message
+    assert "--map created_at=date" in message and "--map text=body" in message
+    message = csvfmt.header_problem(["id", "date"], {"created_at": "date", "text": "content"})
+    assert "the header has no column 'content'" in message and "missing columns: text (or hashtags)" in message
+    assert "'nonsense' is not a post column" in csvfmt.header_problem(["id"], {"nonsense": "id"})
+
+
+@pytest.mark.parametrize("value, reason", [
+    ("1.1846E+18", "id mangled by Excel (scientific notation): 1.1846E+18"),
+    ("1.18E+18", "id mangled by Excel (scientific notation): 1.18E+18"),
+    ("1184612345678900000", "id mangled by Excel (digits lost beyond the 15th): 1184612345678900000"),
+])
+def test_excel_mangled_ids_are_rejected(value, reason):
+    reader = csvfmt.MappedCsv({"created_at": "date", "text": "body"})
+    [item] = reader.read({"id": value, "date": "2017-10-15 20:21:00", "body": "x"})
+    assert item == Reject(reason)
+    [item] = csvfmt.TWARC_CSV.read({name: "" for name in csvfmt.TwarcCsv.REQUIRED} | {
+        "id": value, "created_at": "2017-10-15T20:21:00.000Z"})
+    assert item == Reject(reason)
+
+
+def test_intact_long_ids_and_bad_dates():
+    reader = csvfmt.MappedCsv({"created_at": "date", "text": "body"})
+    [item] = reader.read({"id": "1184612345678901234", "date": "Sun Oct 15 20:21:00 +0000 2017", "body": "x"})
+    assert isinstance(item, Record) and item.post.created_at == parse_iso("2017-10-15T20:21:00Z")
+    [item] = reader.read({"id": "1", "date": "15/10/2017", "body": "x"})
+    assert item == Reject("no valid created_at ('15/10/2017')")
+    assert csvfmt.parse_time("1508098860000") == csvfmt.parse_time("2017-10-15 20:21") == parse_iso("2017-10-15T20:21:00Z")
+    assert csvfmt.parse_time("9" * 40) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["id", "date", "body", "tags", "likes", "kind", "parent_id"]), TEXT))
+def test_mapped_rows_never_raise(row):
+    reader = csvfmt.MappedCsv({"created_at": "date", "text": "body", "hashtags": "tags"})
+    items = list(reader.read(row))
+    assert len(items) == 1
+    posts_to_arrow([i.post for i in items if isinstance(i, Record)])

@@ -1,0 +1,118 @@
+"""The Reddit reader on PRAW's recorded API cassettes (Betamax)."""
+
+import copy
+from collections import Counter
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cassettes import documents, exchanges, mutate
+from hashtide.ingest import reddit
+from hashtide.ingest.items import Record, Reject, Skip
+from hashtide.model import parse_epoch, posts_to_arrow, users_to_arrow
+
+
+def cassette(shared_data, name):
+    return shared_data / "reddit" / f"praw-cassette-{name}.json"
+
+
+def read_all(docs):
+    return [item for doc in docs if reddit.sniff(doc) for item in reddit.read(doc)]
+
+
+def listings(shared_data, name):
+    return [d for d in documents(cassette(shared_data, name)) if reddit.sniff(d)]
+
+
+def test_bodies_are_plain_strings_not_base64(shared_data):
+    for name in ("front-new-2016-03", "stream-comments-2016-12"):
+        found = exchanges(cassette(shared_data, name))
+        assert all(e.body is not None for e in found)
+        assert sum(not reddit.sniff(e.body) for e in found) == 1  # the OAuth token answer
+
+
+def test_comment_stream_counts(shared_data):
+    found = read_all(documents(cassette(shared_data, "stream-comments-2016-12")))
+    assert len(found) == 1193 and all(isinstance(i, Record) for i in found)
+    posts = [i.post for i in found]
+    assert len({p.post_id for p in posts}) == 417
+    assert Counter(p.kind for p in posts) == {"reply": 1193}
+    assert sum(p.parent_id.startswith("t1_") for p in posts) == 721
+    assert sum(p.parent_id.startswith("t1_") for p in {p.post_id: p for p in posts}.values()) == 249
+    assert all(p.root_id.startswith("t3_") and p.post_id.startswith("t1_") for p in posts)
+    posts_to_arrow(posts)
+    users_to_arrow([u for i in found for u in i.users])
+
+
+def test_comment_fields(shared_data):
+    [first, *_] = read_all(documents(cassette(shared_data, "stream-comments-2016-12")))
+    post = first.post
+    assert (post.post_id, post.parent_id, post.root_id) == ("t1_dbhn11d", "t3_5jffj1", "t3_5jffj1")
+    assert (post.author_id, post.author_handle, post.likes, post.replies) == ("Mametaro", "Mametaro", 1, None)
+    assert post.created_at == parse_epoch(1482373040.0)
+    assert post.text.startswith("1979 (Showa 54) 10 Yen")
+
+
+def test_front_page_submissions(shared_data):
+    found = read_all(documents(cassette(shared_data, "front-new-2016-03")))
+    posts = [i.post for i in found]
+    assert len(posts) == 100 and len({p.post_id for p in posts}) == 100
+    assert Counter(p.kind for p in posts) == {"original": 100}
+    with_body = [p for p in posts if "\n\n" in p.text]
+    assert len(with_body) == 13  # 13 self posts carry a self text after the title
+    first = posts[0]
+    assert (first.post_id, first.author_handle, first.likes, first.replies) == ("t3_48f0th", "Kevm4str", 1, 0)
+    assert first.text.startswith("Pokémon could never exist in America because of its society.\n\nPokémon would")
+
+
+def test_html_escaped_text_is_unescaped(shared_data):
+    listing = copy.deepcopy(listings(shared_data, "front-new-2016-03")[0])
+    data = next(c["data"] for c in listing["data"]["children"] if "&" in c["data"]["title"])
+    original = data["title"]
+    data["title"] = original.replace("&", "&amp;")  # what the API sends without raw_json=1
+    data["selftext"] = ""
+    [item] = reddit.read({"kind": "t3", "data": data})
+    assert item.post.text == original
+
+
+def test_pushshift_objects_read_like_listing_children(shared_data):
+    listing = listings(shared_data, "stream-comments-2016-12")[0]
+    child = listing["data"]["children"][0]
+    bare = {k: v for k, v in child["data"].items() if k != "name"}  # Pushshift dumps lack "name"
+    assert reddit.sniff(bare)
+    [from_listing] = reddit.read({"kind": "Listing", "data": {"children": [child]}})
+    [from_dump] = reddit.read(bare)
+    assert from_dump == from_listing
+
+
+def test_deleted_authors_more_stubs_and_nested_replies(shared_data):
+    listing = listings(shared_data, "stream-comments-2016-12")[0]
+    parent, reply = (copy.deepcopy(c) for c in listing["data"]["children"][:2])
+    reply["data"]["author"] = "[deleted]"
+    parent["data"]["replies"] = {"kind": "Listing", "data": {"children": [reply, {"kind": "more", "data": {}}]}}
+    found = list(reddit.read({"kind": "Listing", "data": {"children": [parent]}}))
+    assert [type(i) for i in found] == [Record, Record, Skip]
+    assert (found[1].post.author_id, found[1].post.author_handle, found[1].users) == (None, None, [])
+    assert found[2] == Skip("more")
+
+
+def test_hashtags_come_from_the_text(shared_data):
+    found = read_all(documents(cassette(shared_data, "stream-comments-2016-12")))
+    tagged = {i.post.post_id: i.post for i in found if i.post.hashtags}
+    assert all("#" in p.text for p in tagged.values())
+    bad = {"kind": "t1", "data": {"id": "x", "created_utc": "soon", "body": "#a"}}
+    assert isinstance(next(reddit.read(bad)), Reject)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_damaged_listings_give_one_item_per_child(shared_data, data):
+    listing = listings(shared_data, "stream-comments-2016-12")[4]
+    small = {"kind": "Listing", "data": {"children": listing["data"]["children"][:3]}}
+    doc = mutate(small, data)
+    if reddit.sniff(doc):
+        found = list(reddit.read(doc))
+        children = doc["data"].get("children")
+        assert len(found) == (len(children) if isinstance(children, list) else 1)
+        posts_to_arrow([i.post for i in found if isinstance(i, Record)])
+        users_to_arrow([u for i in found if isinstance(i, Record) for u in i.users])

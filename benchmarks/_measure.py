@@ -15,6 +15,19 @@ import psutil
 BIN = Path(sys.executable).parent
 
 
+PEERS = Path(__file__).resolve().parents[1] / ".venv-peers"
+PEER_PACKAGES = ["twarc", "twarc-csv", "twarc-hashtags", "burst_detection", "pandas<3"]
+
+
+def peer_bin(name: str) -> Path:
+    """A peer tool's executable, from a virtual environment of its own: twarc-csv 0.7 needs a
+    pandas older than the one hashtide uses (it calls DataFrame.applymap, gone in pandas 3)."""
+    if not (PEERS / "bin" / name).exists():
+        subprocess.run([sys.executable, "-m", "venv", str(PEERS)], check=True)
+        subprocess.run([str(PEERS / "bin" / "pip"), "install", "-q", *PEER_PACKAGES], check=True)
+    return PEERS / "bin" / name
+
+
 def tree_rss(process: psutil.Process) -> int:
     """Resident memory of a process and all its children, in bytes."""
     total = 0

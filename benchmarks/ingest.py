@@ -27,7 +27,7 @@ from pathlib import Path
 
 import msgspec
 
-from _measure import BIN, machine, run, table
+from _measure import BIN, machine, peer_bin, run, table
 
 
 def simulated_twarc2(folder: Path, scale: float, seed: int) -> Path:
@@ -72,7 +72,7 @@ def main() -> None:
         rows.append({"tool": "hashtide ingest", "seconds": seconds, "rss": rss})
         if not args.skip_peers:
             for name, command in (("twarc2 csv", "csv"), ("twarc2 hashtags", "hashtags")):
-                s, r, _ = run([str(BIN / "twarc2"), command, str(path), str(folder / f"{command}.csv")])
+                s, r, _ = run([str(peer_bin("twarc2")), command, str(path), str(folder / f"{command}.csv")])
                 rows.append({"tool": name, "seconds": s, "rss": r})
     ours = rows[1]["seconds"]
     for row in rows:

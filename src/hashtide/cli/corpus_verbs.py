@@ -193,7 +193,7 @@ def quarantine(
         rows = store.con.execute(
             f"select source, line, byte_offset, reason, octet_length(raw) from quarantine {order} limit ?", [limit]
         ).fetchall()
-        total = store.con.execute("select count(*) from quarantine").fetchone()[0]
+        total = store.con.execute("select count(*) from quarantine").fetchall()[0][0]
     if as_json:
         print_json({"quarantined": total, "records": [
             {"source": s, "line": line, "byte_offset": o, "reason": r, "bytes": n} for s, line, o, r, n in rows]})

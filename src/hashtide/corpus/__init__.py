@@ -103,7 +103,8 @@ class Corpus:
     # -- privacy ------------------------------------------------------------------------------
 
     def _load_secret(self) -> str:
-        row = self.con.execute("select value from meta where key = 'pseudonym_key'").fetchone()
+        rows = self.con.execute("select value from meta where key = 'pseudonym_key'").fetchall()
+        row = rows[0] if rows else None
         if row:
             return row[0]
         secret = secrets.token_hex(16)
@@ -115,7 +116,7 @@ class Corpus:
         """A stable pseudonym for an account: a keyed hash whose key lives in this corpus only."""
         if author_id is None:
             return None
-        return self.con.execute("select pseudonym(?, ?)", [platform, author_id]).fetchone()[0]
+        return self.con.execute("select pseudonym(?, ?)", [platform, author_id]).fetchall()[0][0]
 
     # -- writing -----------------------------------------------------------------------------
 

@@ -67,7 +67,7 @@ def export_posts(
         options = "(format json)"
     quoted = path.replace("'", "''")
     con.execute(f"copy ({query}) to '{quoted}' {options}")
-    return con.execute("select count(*) from posts").fetchone()[0]
+    return con.execute("select count(*) from posts").fetchall()[0][0]
 
 
 def _write_xlsx(cursor, path: str) -> int:

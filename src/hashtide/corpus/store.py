@@ -75,7 +75,7 @@ def merge_posts(con: duckdb.DuckDBPyConnection, table: pa.Table, track_run: bool
                count(*) filter (where not top_level and existing_top is null)
         from _merge
         """
-    ).fetchone()
+    ).fetchall()[0]
     upgraded_from_run = 0
     if upgraded:
         if track_run:
@@ -114,7 +114,7 @@ def _forget_run_refs(con: duckdb.DuckDBPyConnection) -> int:
           on r.platform = m.platform and r.post_id = m.post_id
         where m.top_level and m.existing_top = false
         """
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if hits:
         con.execute(
             """

@@ -31,7 +31,7 @@ def summary(corpus: Corpus, top: int = 10) -> dict[str, Any]:
     posts, top_level, first, last = con.execute(
         "select count(*), count(*) filter (where top_level), "
         "epoch_us(min(created_at)), epoch_us(max(created_at)) from posts"
-    ).fetchone()
+    ).fetchall()[0]
     by = lambda column: dict(  # noqa: E731
         con.execute(f"select {column}, count(*) from posts group by 1 order by 2 desc, 1").fetchall()
     )
@@ -57,9 +57,9 @@ def summary(corpus: Corpus, top: int = 10) -> dict[str, Any]:
         "platform_kinds": by_platform_kind,
         "first_post": iso(first),
         "last_post": iso(last),
-        "users": con.execute("select count(*) from users").fetchone()[0],
+        "users": con.execute("select count(*) from users").fetchall()[0][0],
         "top_hashtags": top_hashtags(corpus, top),
         "quarantined": sum(quarantine.values()),
         "quarantine_by_reason": quarantine,
-        "ingests": con.execute("select count(*) from ingest_log").fetchone()[0],
+        "ingests": con.execute("select count(*) from ingest_log").fetchall()[0][0],
     }

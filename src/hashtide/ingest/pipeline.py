@@ -380,7 +380,7 @@ class PartialIngest(IngestError):
 
 
 def _log(corpus: Corpus, started: dt.datetime, paths: list[str], report: IngestReport) -> None:
-    run = corpus.con.execute("select coalesce(max(run_id), 0) + 1 from ingest_log").fetchone()[0]
+    run = corpus.con.execute("select coalesce(max(run_id), 0) + 1 from ingest_log").fetchall()[0][0]
     corpus.con.execute(
         "insert into ingest_log values (?, ?, ?, ?, ?)",
         [run, started, dt.datetime.now(dt.timezone.utc), [label_of(p) for p in paths],

@@ -2,6 +2,7 @@
 
 from hashtide.cli.app import app
 from hashtide.cli import corpus_verbs  # noqa: F401  (ingest, info, quarantine, export posts)
+from hashtide.cli import simulate  # noqa: F401  (simulate)
 
 
 def main() -> None:

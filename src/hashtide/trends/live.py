@@ -1,0 +1,214 @@
+"""Live trending: documents from a growing file, stdin or a Jetstream websocket, through the
+ingest readers, into the detector; a rich table on a terminal, JSON lines of alerts in a pipe.
+
+Posts are gathered into small Arrow batches (``BATCH_POSTS`` posts or ``BATCH_SECONDS`` of wall
+time, whichever comes first) so the detector's vectorised update runs on columns, not posts.
+Time is the posts' own (event time): a recorded stream replays exactly as it was.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from hashtide.ingest.formats import Detector
+from hashtide.ingest.items import Record
+from hashtide.model import Post, posts_to_arrow
+from hashtide.trends.charts import Alerts, BucketCharts, ScopeFilter, alert_row, iso
+from hashtide.trends.signitrend import SigniTrend
+
+BATCH_POSTS = 20_000
+BATCH_SECONDS = 0.5
+POLL_SECONDS = 0.2
+
+
+class WatchError(Exception):
+    """A source that cannot be watched (missing file, refused connection, unknown format)."""
+
+
+# -- sources: raw JSON documents ------------------------------------------------------------------
+
+
+def follow_lines(path: str, follow: bool = True, poll: float = POLL_SECONDS, idle_timeout: float | None = None) -> Iterator[bytes]:
+    """Lines of ``path``, then, with ``follow``, the lines appended to it (like ``tail -f``).
+    A partial last line waits for its newline. Stops after ``idle_timeout`` seconds without
+    growth when one is given."""
+    p = Path(path)
+    if not p.is_file():
+        raise WatchError(f"{path}: no such file")
+    with open(p, "rb") as handle:
+        pending = b""
+        idle_since = time.monotonic()
+        while True:
+            chunk = handle.readline()
+            if chunk:
+                idle_since = time.monotonic()
+                pending += chunk
+                if pending.endswith(b"\n"):
+                    yield pending
+                    pending = b""
+                continue
+            if not follow or (idle_timeout is not None and time.monotonic() - idle_since > idle_timeout):
+                if pending:
+                    yield pending
+                return
+            yield b""  # a heartbeat: lets the caller flush a waiting batch while the file is quiet
+            time.sleep(poll)
+
+
+def stdin_lines() -> Iterator[bytes]:
+    yield from sys.stdin.buffer
+
+
+def websocket_messages(url: str, open_timeout: float = 10.0) -> Iterator[bytes]:
+    """Messages of a websocket (Jetstream sends one JSON event per message)."""
+    from websockets.exceptions import ConnectionClosed, InvalidURI
+    from websockets.sync.client import connect
+
+    try:
+        connection = connect(url, open_timeout=open_timeout, max_size=1 << 24)
+    except (OSError, InvalidURI, TimeoutError) as exc:
+        raise WatchError(f"{url}: cannot connect ({exc})") from exc
+    with connection:
+        try:
+            while True:
+                try:
+                    message = connection.recv(timeout=POLL_SECONDS)
+                except TimeoutError:
+                    yield b""
+                    continue
+                yield message.encode() if isinstance(message, str) else message
+        except ConnectionClosed:
+            return
+
+
+def documents(source: str, follow: bool = True) -> Iterator[bytes]:
+    if source.startswith(("ws://", "wss://")):
+        return websocket_messages(source)
+    if source == "-":
+        return stdin_lines()
+    return follow_lines(source, follow)
+
+
+# -- posts: documents through the readers ---------------------------------------------------------
+
+
+class PostStream:
+    """Turns raw documents into top-level posts with the ingest readers (bad documents are
+    counted, never raised)."""
+
+    def __init__(self, fmt: str | None = None):
+        self.detector = Detector(fmt)
+        self.rejected = 0
+
+    def posts(self, raw: bytes) -> list[Post]:
+        raw = raw.strip()
+        if not raw:
+            return []
+        try:
+            value: Any = msgspec.json.decode(raw)
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            self.rejected += 1
+            return []
+        found: list[Post] = []
+        for doc in value if isinstance(value, list) else (value,):
+            reader = self.detector(doc)
+            if reader is None:
+                self.rejected += 1
+                continue
+            try:
+                items = list(reader.read(doc))
+            except Exception:  # a reader bug must not stop a live watch; the record is counted
+                self.rejected += 1
+                continue
+            found.extend(item.post for item in items if isinstance(item, Record))
+        return found
+
+
+def batches(raw_documents: Iterator[bytes], stream: PostStream, batch_posts: int = BATCH_POSTS,
+            batch_seconds: float = BATCH_SECONDS):
+    """Arrow tables of posts, cut by size or by wall time (heartbeats flush a quiet stream)."""
+    waiting: list[Post] = []
+    started = time.monotonic()
+    for raw in raw_documents:
+        waiting.extend(stream.posts(raw))
+        if waiting and (len(waiting) >= batch_posts or time.monotonic() - started >= batch_seconds):
+            yield posts_to_arrow(waiting)
+            waiting = []
+            started = time.monotonic()
+    if waiting:
+        yield posts_to_arrow(waiting)
+
+
+# -- presentation ----------------------------------------------------------------------------------
+
+
+def _json_alerts(bucket: BucketCharts, alerts: Alerts) -> None:
+    for entry in alerts.update(bucket):
+        sys.stdout.write(msgspec.json.encode(alert_row(bucket, entry)).decode() + "\n")
+    sys.stdout.flush()
+
+
+def _render(bucket: BucketCharts | None, scopes: ScopeFilter, top: int, seen: int, late: int):
+    from rich.table import Table
+
+    title = "waiting for the first bucket to close" if bucket is None else f"Trending, bucket ending {iso(bucket.end)}"
+    table = Table(title=title, caption=f"{seen:,} posts read, {late:,} late")
+    for name in ("scope", "rank", "tag", "score", "posts", "authors"):
+        table.add_column(name, justify="right" if name in ("rank", "score", "posts", "authors") else "left")
+    if bucket is not None:
+        for row in bucket.rows(scopes, top):
+            table.add_row(row["scope"], str(row["rank"]), row["tag"], f"{row['score']:.1f}", f"{row['posts']:,}",
+                          f"{row['authors']:,}")
+    return table
+
+
+def watch(source: str, detector: SigniTrend, scopes: ScopeFilter, top: int = 10, corpus_path: str | None = None,
+          follow: bool = True, fmt: str | None = None, terminal: bool | None = None) -> int:
+    """Run the live chart until the source ends (or Ctrl-C); returns the number of posts read."""
+    from rich.console import Console
+
+    console = Console()
+    terminal = console.is_terminal if terminal is None else terminal
+    corpus = None
+    if corpus_path is not None:
+        from hashtide.corpus import Corpus
+
+        corpus = Corpus.open(corpus_path)
+    alerts = Alerts(top=top, scopes=scopes)
+    stream = PostStream(fmt)
+    seen = 0
+    live = None
+    if terminal:
+        from rich.live import Live
+
+        live = Live(_render(None, scopes, top, 0, 0), console=console, refresh_per_second=2)
+        live.start()
+    try:
+        for table in batches(documents(source, follow), stream):
+            seen += table.num_rows
+            if corpus is not None:
+                corpus.write_posts(table)  # deduplicated by (platform, post_id)
+            closed = detector.update(table)
+            _show(closed, alerts, live, scopes, top, seen, detector)
+        _show(detector.flush(), alerts, live, scopes, top, seen, detector)
+    finally:
+        if live is not None:
+            live.stop()
+        if corpus is not None:
+            corpus.close()
+    return seen
+
+
+def _show(closed: list[BucketCharts], alerts: Alerts, live, scopes, top, seen, detector) -> None:
+    for bucket in closed:
+        if live is None:
+            _json_alerts(bucket, alerts)
+    if live is not None:
+        latest = next((b for b in reversed(closed) if b.charts), None) or detector.latest
+        live.update(_render(latest, scopes, top, seen, detector.late))

@@ -1,0 +1,100 @@
+"""`hashtide trends`, `watch` and `bursts` through typer's CliRunner, every option."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from hashtide.cli import app
+
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    result = runner.invoke(app, list(args))
+    return result
+
+
+def test_trends_json_every_option(tiny_corpus):
+    result = invoke("trends", "--corpus", str(tiny_corpus), "--every", "1h", "--scope", "all", "--top", "2",
+                    "--since", "2021-03-06T12:00Z", "--until", "2021-03-08", "--threshold", "3",
+                    "--half-life", "1d", "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert rows and set(rows[0]) == {"bucket_end", "scope", "rank", "tag", "score", "posts", "authors"}
+    assert all(r["rank"] <= 2 for r in rows)
+    assert all("2021-03-06T13:00:00Z" <= r["bucket_end"] <= "2021-03-08T00:00:00Z" for r in rows)
+    first = next(r for r in rows if r["scope"] == "global" and r["tag"] == "#TideTest")
+    assert (first["bucket_end"], first["rank"]) == ("2021-03-06T19:00:00Z", 1)  # onset 18:00
+    planted = {"#TideTest", "#VagueEssai", "#WhatIWillDo", "#CupFinal"}
+    assert {r["tag"] for r in rows if r["scope"] == "global"} <= planted
+    assert {r["scope"].partition(":")[0] for r in rows} >= {"global", "platform", "lang"}
+
+
+def test_trends_scope_selects_charts(tiny_corpus):
+    result = invoke("trends", "-c", str(tiny_corpus), "--scope", "platform:twitter", "--json")
+    rows = json.loads(result.output)
+    assert rows and {r["scope"] for r in rows} == {"platform:twitter"}
+
+
+def test_trends_table_on_terminal(tiny_corpus):
+    result = invoke("trends", "-c", str(tiny_corpus))
+    assert result.exit_code == 0
+    assert "#TideTest" in result.output and "Trending (global, every 1h)" in result.output
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("--every", "soon"), "--every"),
+        (("--scope", "planet:mars"), "unknown scope"),
+        (("--since", "yesterday"), "--since"),
+        (("--since", "2021-03-07", "--until", "2021-03-06"), "--until must be after --since"),
+    ],
+)
+def test_trends_bad_options_are_clear_errors(tiny_corpus, args, message):
+    result = invoke("trends", "-c", str(tiny_corpus), *args)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_trends_missing_corpus(tmp_path):
+    result = invoke("trends", "-c", str(tmp_path / "none.duckdb"))
+    assert result.exit_code == 2 and "no corpus" in result.output
+
+
+def test_bursts(tiny_corpus):
+    result = invoke("bursts", "#TideTest", "-c", str(tiny_corpus), "--every", "1h", "--states", "3", "--s", "2",
+                    "--gamma", "1", "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    level_one = [r for r in rows if r["level"] == 1]
+    assert level_one and level_one[0]["start"] <= "2021-03-06T19:00:00Z" < level_one[0]["end"]
+    assert invoke("bursts", "#TideTest", "-c", str(tiny_corpus)).exit_code == 0
+    assert "no burst" in invoke("bursts", "nosuchtag", "-c", str(tiny_corpus)).output
+    assert invoke("bursts", "#2017", "-c", str(tiny_corpus)).exit_code == 2
+
+
+def test_watch_file_without_follow_prints_alerts(tiny_world, tmp_path):
+    source = next(tiny_world.glob("twitter/*03-06.jsonl"))
+    corpus = tmp_path / "live.duckdb"
+    result = invoke("watch", str(source), "--every", "1h", "--scope", "global", "--top", "3", "--no-follow",
+                    "--lateness", "1d", "--threshold", "3", "--half-life", "1d", "--format", "twitter-v2",
+                    "--corpus", str(corpus))
+    assert result.exit_code == 0, result.output
+    alerts = [json.loads(line) for line in result.output.splitlines()]
+    assert any(a["tag"] == "#TideTest" and a["bucket_end"] == "2021-03-06T19:00:00Z" for a in alerts)
+    from hashtide.corpus import Corpus
+
+    with Corpus.open(corpus, read_only=True) as store:
+        assert store.con.execute("select count(*) from posts").fetchone()[0] > 1000
+
+
+def test_watch_missing_file_or_bad_format_is_an_error(tmp_path):
+    result = invoke("watch", str(tmp_path / "nothing.jsonl"), "--no-follow")
+    assert result.exit_code == 2 and "no such file" in result.output
+    result = invoke("watch", str(tmp_path / "nothing.jsonl"), "--format", "twarc")
+    assert result.exit_code == 2 and "unknown format" in result.output

@@ -4,6 +4,7 @@ from hashtide.cli.app import app
 from hashtide.cli import corpus_verbs  # noqa: F401  (ingest, info, quarantine, export posts)
 from hashtide.cli import simulate  # noqa: F401  (simulate)
 from hashtide.cli import trends  # noqa: F401  (trends, watch, bursts)
+from hashtide.cli import campaign  # noqa: F401  (campaign, related, posts, export network)
 
 
 def main() -> None:

@@ -1,0 +1,87 @@
+"""Campaign figures against the truth of simulated worlds: one row per figure, truth vs computed.
+
+    .venv/bin/python benchmarks/campaign_accuracy.py [--scenario tiny] [--scale 1.0] [--seed 1]
+
+Simulates the world (hashtide.simulate), ingests its files into a fresh corpus, tells the story
+of every campaign, sibling and answer the truth lists, and compares: every count equal, every
+first-seen time equal, the planted siblings and answers found with their relation, decoys absent.
+Exit status 1 when a figure differs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import tempfile
+from pathlib import Path
+
+from hashtide.campaign import Campaign
+from hashtide.corpus import Corpus
+from hashtide.ingest import ingest
+from hashtide.simulate import simulate
+
+COUNTS = ("posts", "distinct_authors", "replies_to_origin", "reposts_of_origin")
+
+
+def moment(text: str | None):
+    return None if text is None else dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def compare(truth: dict, facts: dict) -> list[tuple[str, object, object]]:
+    rows = [(name, truth[name], facts[name]) for name in COUNTS]
+    rows += [(f"by_kind.{k}", v, facts["by_kind"].get(k, 0)) for k, v in truth["by_kind"].items()]
+    for key in ("platform", "post_id", "created_at"):
+        t, f = truth["origin"][key], facts["origin"][key]
+        if key == "created_at":
+            t, f = moment(t), moment(f)
+        rows.append((f"origin.{key}", t, f))
+    for what in ("platforms", "countries", "languages"):
+        for name, t in truth[what].items():
+            f = facts[what].get(name, {"posts": 0, "authors": 0, "first_seen": None})
+            rows.append((f"{what}.{name}", (t["posts"], t["authors"], moment(t["first_seen"])),
+                         (f["posts"], f["authors"], moment(f["first_seen"]))))
+        extra = set(facts[what]) - set(truth[what])
+        if extra:
+            rows.append((f"{what} (extra)", [], sorted(extra)))
+    related = {r["key"]: r["relation"] for r in facts["related"]}
+    for role, relation in (("siblings", "sibling"), ("answers", "answer")):
+        for planted in truth.get(role, []):
+            rows.append((f"related.{planted['key']}", relation, related.get(planted["key"], "absent")))
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", default="tiny")
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    wrong = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        world = Path(tmp) / "world"
+        truth = simulate(args.scenario, world, scale=args.scale, seed=args.seed)
+        files = sorted(str(p) for p in world.rglob("*.jsonl*"))
+        with Corpus.open(Path(tmp) / "c.duckdb") as corpus:
+            ingest(corpus, files)
+            decoys = {d["key"] for d in truth["decoys"]}
+            print(f"{'world':<12} {'figure':<34} {'truth':>28} {'computed':>28}  ok")
+            for campaign in truth["campaigns"]:
+                with Campaign(corpus, campaign["key"], reveal_authors=True) as story:
+                    facts = story.facts()
+                for name, t, f in compare(campaign, facts):
+                    ok = t == f
+                    wrong += not ok
+                    print(f"{campaign['tag'][:12]:<12} {name[:34]:<34} {str(t)[:28]:>28} {str(f)[:28]:>28}  "
+                          f"{'yes' if ok else 'NO'}")
+                present = decoys & {r["key"] for r in facts["related"]}
+                wrong += bool(present)
+                print(f"{campaign['tag'][:12]:<12} {'decoys among related':<34} {'none':>28} "
+                      f"{', '.join(sorted(present)) or 'none':>28}  {'NO' if present else 'yes'}")
+    print(f"\n{args.scenario} scale {args.scale} seed {args.seed}: "
+          + ("every figure equals the truth" if not wrong else f"{wrong} figures differ"))
+    return 1 if wrong else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,210 @@
+"""`hashtide campaign`, `related`, `posts` and `export network`: the story of one hashtag."""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from hashtide.campaign import Campaign
+from hashtide.campaign import network
+from hashtide.campaign.audit import figures
+from hashtide.campaign.facts import BUCKETS, iso
+from hashtide.campaign.privacy import PUBLIC_THRESHOLD, group_count
+from hashtide.cli.app import app, export_app
+from hashtide.cli.common import CorpusOption, JsonOption, RevealOption, corpus_for, err, fail, out, print_json
+
+TagArgument = Annotated[str, typer.Argument(help="The hashtag, with or without '#', any case: #MeToo.")]
+SinceOption = Annotated[str | None, typer.Option("--since", help="Only posts from this time on (ISO 8601, UTC unless an offset is given).")]
+UntilOption = Annotated[str | None, typer.Option("--until", help="Only posts before this time (ISO 8601).")]
+TopOption = Annotated[int, typer.Option("--top", help="How many cascades, amplifiers and related tags to list.")]
+ThresholdOption = Annotated[int, typer.Option("--public-threshold", help="Accounts with at least this many followers are shown by handle.")]
+
+
+def _moment(value: str | None, option: str) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        fail(f"{option} {value!r}: not a time (use ISO 8601, e.g. 2017-10-15 or 2017-10-15T20:21:00Z)")
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+@contextmanager
+def _campaign(corpus, tag, since, until, **options):
+    with corpus_for(corpus) as store:
+        try:
+            story = Campaign(store, tag, since=_moment(since, "--since"), until=_moment(until, "--until"), **options)
+        except ValueError as exc:
+            fail(str(exc))
+        with story:
+            yield story
+
+
+@app.command()
+def campaign(
+    tag: TagArgument,
+    corpus: CorpusOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    as_json: JsonOption = False,
+    reveal_authors: RevealOption = False,
+    bucket: Annotated[str, typer.Option(help=f"Timeline bucket: {', '.join(BUCKETS)}.")] = "hour",
+    top: TopOption = 10,
+    public_threshold: ThresholdOption = PUBLIC_THRESHOLD,
+) -> None:
+    """The fact sheet of a campaign: origin, magnitude, spread, cascades, amplifiers, related tags.
+
+    Example: hashtide campaign "#MeToo" --corpus metoo.duckdb --json
+    """
+    if bucket not in BUCKETS:
+        fail(f"--bucket {bucket}: one of {', '.join(BUCKETS)}")
+    with _campaign(corpus, tag, since, until, bucket=bucket, top=top, reveal_authors=reveal_authors,
+                   public_threshold=public_threshold) as story:
+        facts = story.facts()
+    if as_json:
+        print_json(facts)
+        return
+    _print_sheet(facts)
+
+
+def _print_sheet(f: dict) -> None:
+    if not f["posts"]:
+        out.print(f"no post uses {f['tag']} in this corpus" + (" and window" if f["window"]["since"] or f["window"]["until"] else ""))
+        return
+    o = f["origin"]
+    out.print(f"[bold]{f['tag']}[/]: {f['posts']:,} posts by {group_count(f['distinct_authors'])} accounts, "
+              f"{f['first_seen']} to {f['last_seen']}", highlight=False)
+    out.print(f"origin: {o['platform']} post {o['post_id']} by {o['author_handle']} at {o['created_at']}", highlight=False)
+    ig = f["igniting_post"]
+    if ig and not ig["same_as_origin"]:
+        out.print(f"igniting post: {ig['platform']} post {ig['post_id']} by {ig['author_handle']} "
+                  f"({ig['author_followers'] or 0:,} followers) at {ig['created_at']}, cascade of {ig['cascade_size']:,}",
+                  highlight=False)
+    out.print(f"replies to the origin: {f['replies_to_origin']:,}; reposts of it: {f['reposts_of_origin']:,}; "
+              f"reach (upper bound, sum of followers): {f['reach_upper_bound']:,}", highlight=False)
+    out.print(f"peak: {f['peak']['posts']:,} posts in the {f['peak']['unit']} from {f['peak']['bucket']}", highlight=False)
+    kinds = Table(*f["by_kind"], show_edge=False, title="posts by kind")
+    kinds.add_row(*(f"{v:,}" for v in f["by_kind"].values()))
+    out.print(kinds)
+    for what in ("platforms", "countries", "languages"):
+        table = Table(what[:-1] if what != "countries" else "country", "posts", "authors", "share", "first seen",
+                      "lag (h)", show_edge=False, title=what + (" (place/geo only)" if what == "countries" else ""))
+        for name, row in list(f[what].items())[:15]:
+            table.add_row(name, f"{row['posts']:,}", group_count(row["authors"]), f"{row['share']:.1%}",
+                          row["first_seen"], f"{row['lag_hours']:.1f}")
+        out.print(table)
+    c = f["cascades"]
+    v = c["structural_virality"]
+    out.print(f"cascades: {c['count']:,} (largest {c['largest_size']:,} posts, depth up to {c['max_depth']}); "
+              f"structural virality median {v['median']}, max {v['max']}", highlight=False)
+    amps = Table("account", "platform", "followers", "cascades", "posts in them", "PageRank rank", show_edge=False,
+                 title="amplifiers")
+    for a in f["amplifiers"]:
+        amps.add_row(a["author_handle"] or "", a["platform"], f"{a['followers'] or 0:,}", f"{a['cascades']:,}",
+                     f"{a['cascade_posts']:,}", str(a["rank_pagerank"] or "-"))
+    out.print(amps)
+    _print_related(f["related"])
+
+
+def _print_related(rows: list[dict]) -> None:
+    table = Table("tag", "relation", "share", "lift", "r", "lang", "first seen", show_edge=False, title="related hashtags")
+    for r in rows:
+        table.add_row(r["tag"], r["relation"], f"{r['share']:.1%}", f"{r['lift']:.2f}",
+                      "-" if r["correlation"] is None else f"{r['correlation']:.2f}", r["lang"] or "",
+                      iso(r["first_seen"]) if not isinstance(r["first_seen"], str) else r["first_seen"])
+    out.print(table)
+
+
+@app.command()
+def related(
+    tag: TagArgument,
+    corpus: CorpusOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    as_json: JsonOption = False,
+    top: TopOption = 10,
+    min_cooccurrence: Annotated[int, typer.Option(help="Posts that must carry both tags.")] = 5,
+    min_lift: Annotated[float, typer.Option(help="Lift a related tag must exceed (or reach --min-affinity).")] = 1.0,
+    min_affinity: Annotated[float, typer.Option(help="Share of B's co-tagged posts carrying TAG that also makes B related.")] = 0.5,
+) -> None:
+    """Hashtags that went with TAG: share, lift, correlation, and sibling / answer / co-tag.
+
+    Example: hashtide related metoo --json
+    """
+    with _campaign(corpus, tag, since, until, top=top, min_cooccurrence=min_cooccurrence, min_lift=min_lift,
+                   min_affinity=min_affinity) as story:
+        rows = story.related.to_pylist()
+    rows = [{**r, "first_seen": iso(r["first_seen"])} for r in rows]
+    if as_json:
+        print_json(rows)
+        return
+    _print_related(rows)
+
+
+@app.command()
+def posts(
+    tag: TagArgument,
+    figure: Annotated[str, typer.Option("--figure", help="The figure whose posts to list: replies_to_origin, "
+                                        "reposts_of_origin, origin, igniting_post, peak, by_kind.reply, "
+                                        "platforms.mastodon, countries.FR, languages.fr, related.TAG, cascades.largest.")] = "posts",
+    corpus: CorpusOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    as_json: JsonOption = False,
+    reveal_authors: RevealOption = False,
+    limit: Annotated[int, typer.Option(help="How many posts to print (the JSON has them all).")] = 50,
+) -> None:
+    """The posts behind a figure of the fact sheet.
+
+    Example: hashtide posts metoo --figure replies_to_origin --json
+    """
+    with _campaign(corpus, tag, since, until, reveal_authors=reveal_authors) as story:
+        try:
+            rows = story.figure_posts(figure).to_pylist()
+        except ValueError as exc:
+            fail(str(exc))
+    for row in rows:
+        row["created_at"] = iso(row["created_at"])
+    if as_json:
+        print_json({"figure": figure, "posts": len(rows), "rows": rows})
+        return
+    table = Table("platform", "post", "time", "author", "kind", "parent", "lang", "country", show_edge=False,
+                  title=f"{figure}: {len(rows):,} posts")
+    for r in rows[:limit]:
+        table.add_row(r["platform"], r["post_id"], r["created_at"], r["author_handle"] or "", r["kind"],
+                      r["parent_id"] or "", r["lang"] or "", r["country"] or "")
+    out.print(table)
+    if len(rows) > limit:
+        out.print(f"... {len(rows) - limit:,} more (--limit, or --json for all)")
+
+
+@export_app.command("network")
+def export_network(
+    tag: TagArgument,
+    to: Annotated[str, typer.Option("--to", help="Output file: .gexf (Gephi), .graphml or .csv (edge list).")],
+    corpus: CorpusOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    reveal_authors: RevealOption = False,
+    public_threshold: ThresholdOption = PUBLIC_THRESHOLD,
+) -> None:
+    """The account network of a campaign (who reposted or answered whom), with weights and times.
+
+    Example: hashtide export network metoo --to metoo.gexf
+    """
+    try:
+        network.format_of(to)
+    except ValueError as exc:
+        fail(str(exc))
+    with _campaign(corpus, tag, since, until, reveal_authors=reveal_authors, public_threshold=public_threshold) as story:
+        nodes, edges = network.export(story, to)
+    err.print(f"{nodes:,} accounts and {edges:,} edges written to {to}"
+              + ("" if reveal_authors else " (accounts pseudonymised)"))
+
+
+__all__ = ["campaign", "related", "posts", "export_network", "figures"]

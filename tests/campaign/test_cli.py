@@ -1,0 +1,139 @@
+"""The campaign commands through typer's CliRunner, on the hand-built story corpus."""
+
+from __future__ import annotations
+
+import csv
+import json
+import xml.etree.ElementTree as ET
+
+import igraph as ig
+from typer.testing import CliRunner
+
+from hashtide.cli import app
+from hashtide.corpus import Corpus
+
+runner = CliRunner()
+
+
+def run(*args):
+    result = runner.invoke(app, [str(a) for a in args])
+    return result
+
+
+def test_campaign_json_is_deterministic_and_pseudonymised(story_corpus):
+    first = run("campaign", "#MeToo", "--corpus", story_corpus, "--json")
+    second = run("campaign", "metoo", "--corpus", story_corpus, "--json")
+    assert first.exit_code == 0, first.output
+    assert first.stdout == second.stdout  # same bytes
+    facts = json.loads(first.stdout)
+    assert facts["posts"] == 14 and facts["replies_to_origin"] == 2
+    with Corpus.open(story_corpus, read_only=True) as corpus:
+        expected = corpus.con.execute("select pseudonym('twitter', 'u1')").fetchall()[0][0]
+    assert facts["origin"]["author_id"] == expected != "u1"
+    assert facts["origin"]["author_handle"] == expected  # 100 followers: below the threshold
+    assert facts["igniting_post"]["author_handle"] == "h_star"  # 3.2 M followers: a public figure
+    assert "u1" not in first.stdout and "h_u1" not in first.stdout
+    assert set(facts["audit"]) >= {"posts", "by_kind", "origin", "replies_to_origin", "reposts_of_origin",
+                                   "platforms", "countries", "languages", "cascades", "amplifiers", "related"}
+
+
+def test_audit_sql_reproduces_the_figures(story_corpus):
+    facts = json.loads(run("campaign", "metoo", "--corpus", story_corpus, "--json").stdout)
+    with Corpus.open(story_corpus, read_only=True) as corpus:
+        sql = facts["audit"]
+        assert corpus.con.execute(sql["posts"]).fetchall() == [(14,)]
+        assert corpus.con.execute(sql["replies_to_origin"]).fetchall() == [(2,)]
+        assert corpus.con.execute(sql["reposts_of_origin"]).fetchall() == [(1,)]
+        assert dict(corpus.con.execute(sql["by_kind"]).fetchall()) == {"original": 4, "quote": 1, "reply": 3, "repost": 6}
+
+
+def test_campaign_reveal_and_threshold(story_corpus):
+    revealed = json.loads(run("campaign", "metoo", "-c", story_corpus, "--json", "--reveal-authors").stdout)
+    assert revealed["origin"]["author_id"] == "u1"
+    low = json.loads(run("campaign", "metoo", "-c", story_corpus, "--json", "--public-threshold", "50").stdout)
+    assert low["origin"]["author_handle"] == "h_u1"  # 100 followers >= 50
+
+
+def test_campaign_window_and_bucket(story_corpus):
+    facts = json.loads(run("campaign", "metoo", "-c", story_corpus, "--json", "--since", "2017-10-15T21:00:00Z",
+                           "--until", "2017-10-16", "--bucket", "day").stdout)
+    assert facts["posts"] == 3 and facts["peak"] == {"bucket": "2017-10-15T00:00:00Z", "posts": 3, "unit": "day",
+                                                     "per_hour": 0.125}
+    bad = run("campaign", "metoo", "-c", story_corpus, "--since", "yesterday")
+    assert bad.exit_code == 2 and "not a time" in bad.output
+    assert run("campaign", "metoo", "-c", story_corpus, "--bucket", "week").exit_code == 2
+
+
+def test_campaign_sheet_hides_small_groups(story_corpus):
+    result = run("campaign", "#MeToo", "-c", story_corpus)
+    assert result.exit_code == 0, result.output
+    assert "#MeToo" in result.stdout and "14 posts" in result.stdout and "igniting post" in result.stdout
+    assert "<10" in result.stdout  # 2 Bluesky accounts, 1 on Mastodon
+    assert "h_u1" not in result.stdout
+
+
+def test_campaign_unknown_tag_and_corpus(story_corpus, tmp_path):
+    assert "no post uses" in run("campaign", "nothere", "-c", story_corpus).stdout
+    missing = run("campaign", "metoo", "-c", tmp_path / "none.duckdb")
+    assert missing.exit_code == 2 and "no corpus" in missing.output
+    assert run("campaign", "#2017", "-c", story_corpus).exit_code == 2
+
+
+def test_related_command(related_corpus_path):
+    result = run("related", "tidetest", "-c", related_corpus_path, "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [(r["key"], r["relation"]) for r in rows] == [("whatiwilldo", "answer"), ("vagueessai", "sibling"),
+                                                         ("news", "co-tag")]
+    assert json.loads(run("related", "tidetest", "-c", related_corpus_path, "--json", "--min-lift", "1.6",
+                           "--min-affinity", "1.1").stdout)[0]["key"] == "whatiwilldo"
+    assert len(json.loads(run("related", "tidetest", "-c", related_corpus_path, "--json", "--min-cooccurrence", "20").stdout)) == 0
+    table = run("related", "tidetest", "-c", related_corpus_path)
+    assert "#WhatIWillDo" in table.stdout and "sibling" in table.stdout
+
+
+def test_posts_behind_figures(story_corpus):
+    replies = json.loads(run("posts", "metoo", "--figure", "replies_to_origin", "-c", story_corpus, "--json").stdout)
+    assert [r["post_id"] for r in replies["rows"]] == ["106", "107"]
+    assert all(r["author_id"].startswith("p_") for r in replies["rows"])
+    revealed = json.loads(run("posts", "metoo", "--figure", "by_kind.quote", "-c", story_corpus, "--json",
+                              "--reveal-authors").stdout)
+    assert [(r["post_id"], r["author_id"]) for r in revealed["rows"]] == [("111", "r1")]
+    figures = {"reposts_of_origin": ["108"], "origin": ["100"], "igniting_post": ["101"],
+               "platforms.bluesky": ["at://b1", "at://b2"], "countries.FR": ["m1"],
+               "cascades.largest": ["101", "102", "109", "103", "104", "105", "110", "111"]}  # by time, then id
+    for figure, ids in figures.items():
+        got = json.loads(run("posts", "metoo", "--figure", figure, "-c", story_corpus, "--json").stdout)
+        assert [r["post_id"] for r in got["rows"]] == ids, figure
+    peak = json.loads(run("posts", "metoo", "--figure", "peak", "-c", story_corpus, "--json").stdout)
+    assert peak["posts"] == 10
+    table = run("posts", "metoo", "--figure", "posts", "-c", story_corpus, "--limit", "3")
+    assert "11 more" in table.stdout
+    bad = run("posts", "metoo", "--figure", "nonsense", "-c", story_corpus)
+    assert bad.exit_code == 2 and "replies_to_origin" in bad.output
+
+
+def test_posts_behind_related(related_corpus_path):
+    got = json.loads(run("posts", "tidetest", "--figure", "related.news", "-c", related_corpus_path, "--json").stdout)
+    assert [r["post_id"] for r in got["rows"]] == [f"c{i:03d}" for i in range(70, 78)]
+
+
+def test_export_network(story_corpus, tmp_path):
+    gexf, graphml, edges = tmp_path / "n.gexf", tmp_path / "n.graphml", tmp_path / "n.csv"
+    for target in (gexf, graphml, edges):
+        result = run("export", "network", "metoo", "--to", target, "-c", story_corpus)
+        assert result.exit_code == 0, result.output
+    # 10 reposts, replies and quotes use the tag; r1 reposted and quoted the star (one edge of
+    # weight 2); 108 and b2 carry no parent author: it comes from the parent post in the corpus
+    g = ig.Graph.Read_GraphML(str(graphml))
+    rows = list(csv.DictReader(open(edges)))
+    assert g.vcount() == 12 and g.ecount() == len(rows) == 9
+    assert sum(int(r["weight"]) for r in rows) == 10 and sorted(g.es["weight"])[-1] == 2
+    root = ET.parse(gexf).getroot()
+    ns = {"g": "http://gexf.net/1.3"}
+    assert len(root.findall(".//g:node", ns)) == 12 and len(root.findall(".//g:edge", ns)) == 9
+    first = gexf.read_bytes()
+    run("export", "network", "metoo", "--to", gexf, "-c", story_corpus)
+    assert gexf.read_bytes() == first
+    bad = run("export", "network", "metoo", "--to", tmp_path / "n.png", "-c", story_corpus)
+    assert bad.exit_code == 2 and ".gexf" in bad.output

@@ -1,0 +1,73 @@
+"""`hashtide report` and `hashtide serve`: the campaign report file and the local dashboard."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hashtide.cli.app import app
+from hashtide.cli.common import CorpusOption, RevealOption, corpus_for, err, fail, out
+
+
+@app.command()
+def report(
+    tag: Annotated[str, typer.Argument(help="The hashtag, with or without '#', e.g. '#MeToo'.")],
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.")],
+    corpus: CorpusOption = None,
+    figures: Annotated[Path | None, typer.Option("--figures", help="Also write each chart as SVG and PNG into this folder.")] = None,
+    reveal: RevealOption = False,
+) -> None:
+    """Write one self-contained HTML report of a campaign: it opens offline and prints.
+
+    Example: hashtide report '#MeToo' --corpus metoo.duckdb --out metoo.html --figures figures/
+    """
+    from hashtide.campaign.usage import tag_key
+    from hashtide.report import write_report
+
+    try:
+        tag_key(tag)
+    except ValueError as exc:
+        fail(str(exc))
+    with corpus_for(corpus) as store:
+        try:
+            written = write_report(store, tag, out_file, figures=figures, reveal_authors=reveal)
+        except OSError as exc:
+            fail(f"cannot write {out_file}: {exc}")
+    out.print(str(written), highlight=False)
+    if figures is not None:
+        err.print(f"figures in {figures}", highlight=False)
+
+
+@app.command()
+def serve(
+    corpus: CorpusOption = None,
+    host: Annotated[str, typer.Option(help="Address to bind. Anything but loopback needs a token.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    token: Annotated[str | None, typer.Option(help="Require this token (header 'Authorization: Bearer T' or ?token=T). "
+                                              "Default: $HASHTIDE_TOKEN.", show_default=False)] = None,
+) -> None:
+    """Serve the dashboard: corpus overview, live trending, campaign pages and a JSON API (/api/).
+
+    Read-only: it opens the corpus for each request and never holds it open, so `hashtide ingest`
+    or `watch` can write between requests.
+    """
+    from hashtide.corpus import default_path
+    from hashtide.web.guard import BindRefused, check_bind
+
+    token = token or os.environ.get("HASHTIDE_TOKEN") or None
+    try:
+        check_bind(host, token)
+    except BindRefused as exc:
+        fail(str(exc))
+    path = corpus or default_path()
+    if not Path(path).exists():
+        fail(f"no corpus at {path} (ingest something first: hashtide ingest FILE)")
+    import uvicorn
+
+    from hashtide.web import create_app
+
+    err.print(f"hashtide dashboard on http://{host}:{port}/ (corpus {path})", highlight=False)
+    uvicorn.run(create_app(path, token=token), host=host, port=port, log_level="warning")

@@ -1,0 +1,185 @@
+"""The dashboard: an ASGI app (FastAPI) over one corpus, read-only.
+
+Pages: ``/`` the corpus overview, ``/trending`` what is trending now (refreshed live over
+server-sent events whenever the corpus file changes, e.g. while ``ingest`` or ``watch`` feeds
+it), ``/campaign/{tag}`` the campaign report with the same charts as ``hashtide report``.
+JSON under ``/api/`` with its OpenAPI document at ``/api/openapi.json``. Nothing is loaded from
+outside: the Vega renderer is served from the vl-convert wheel (``/static/vega.js``).
+
+See :mod:`hashtide.web.store` for how it reads a corpus that a writer holds, and
+:mod:`hashtide.web.guard` for who may reach it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from importlib.resources import files
+from typing import Any
+
+import jinja2
+import msgspec
+from fastapi import FastAPI, HTTPException, Path, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+
+from hashtide import __version__
+from hashtide.campaign.usage import tag_key
+from hashtide.corpus.summary import summary
+from hashtide.web.guard import TokenGate
+from hashtide.web.store import Cached, CorpusBusy, fingerprint
+from hashtide.web.trending import trending_now
+
+POLL_SECONDS = 0.5
+HEARTBEAT_SECONDS = 15.0
+TagPath = Path(description="The hashtag without '#', e.g. MeToo", min_length=1, max_length=140)
+
+
+def _template(name: str) -> str:
+    return files("hashtide.web").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+_pages = jinja2.Environment(loader=jinja2.FunctionLoader(_template), autoescape=True)
+
+
+def _overview(corpus) -> dict[str, Any]:
+    s = summary(corpus)
+    corpus.con.complete()  # summary() ends on fetchone(): settle the connection for the next use
+    s.pop("corpus", None)  # the server's file path is nobody's business
+    return s
+
+
+def _campaign(tag: str):
+    def compute(corpus):
+        from hashtide.report.charts import charts
+        from hashtide.report.data import gather
+
+        data = gather(corpus, tag)
+        return data, charts(data)
+
+    return compute
+
+
+def _key_or_422(tag: str) -> str:
+    try:
+        return tag_key(tag)
+    except ValueError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from exc
+
+
+def create_app(corpus_path: str, token: str | None = None):
+    """The dashboard over the corpus at ``corpus_path``; every request needs ``token`` if given."""
+    app = FastAPI(title="hashtide dashboard", version=__version__, openapi_url="/api/openapi.json",
+                  docs_url=None, redoc_url=None,  # their pages load scripts from a CDN
+                  description="Read-only JSON API over a hashtide corpus.")
+    cache = Cached(corpus_path)
+
+    @app.exception_handler(CorpusBusy)
+    async def busy(request: Request, exc: CorpusBusy):
+        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "1"})
+
+    def campaign(tag: str):
+        key = _key_or_422(tag)
+        data, specs = cache.get("campaign", _campaign(key), key)
+        if data.get("empty"):
+            raise HTTPException(status_code=404, detail=f"#{key} is not used in this corpus")
+        return data, specs
+
+    def as_json(name: str, compute, *args) -> Response:
+        """The JSON of ``compute``, encoded once per corpus state (encoding dominates a cached hit)."""
+        body = cache.get(name, lambda corpus: msgspec.json.encode(compute(corpus)), *args)
+        return Response(body, media_type="application/json")
+
+    def campaign_json(tag: str, part: str) -> Response:
+        campaign(tag)  # 422 / 404 first
+        key = tag_key(tag)
+        body = cache.get(f"campaign-{part}", lambda corpus: msgspec.json.encode(
+            campaign(tag)[0]["facts"] if part == "facts" else campaign(tag)[1]), key)
+        return Response(body, media_type="application/json")
+
+    # -- JSON API ----------------------------------------------------------------------------
+
+    @app.get("/api/overview", summary="What the corpus holds: posts by platform and kind, time range, "
+             "top hashtags, quarantine by reason")
+    def api_overview() -> dict[str, Any]:
+        return as_json("overview.json", _overview)
+
+    @app.get("/api/trending", summary="Tags of the latest hour, against the 24 hours before")
+    def api_trending() -> dict[str, Any]:
+        return as_json("trending.json", trending_now)
+
+    @app.get("/api/trending/stream", summary="Server-sent events: the trending table, sent again "
+             "whenever the corpus changes", response_class=StreamingResponse)
+    async def api_trending_stream(request: Request):
+        return StreamingResponse(_trending_events(request, cache, corpus_path), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+    @app.get("/api/campaigns/{tag}/facts", summary="The campaign fact sheet (authors pseudonymised)")
+    def api_facts(tag: str = TagPath) -> dict[str, Any]:
+        return campaign_json(tag, "facts")
+
+    @app.get("/api/campaigns/{tag}/charts", summary="The campaign's charts as Vega-Lite specifications")
+    def api_charts(tag: str = TagPath) -> dict[str, Any]:
+        return campaign_json(tag, "charts")
+
+    # -- pages -------------------------------------------------------------------------------
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def page_overview():
+        return _pages.get_template("overview.html.j2").render(s=cache.get("overview", _overview))
+
+    @app.get("/trending", response_class=HTMLResponse, include_in_schema=False)
+    def page_trending():
+        return _pages.get_template("trending.html.j2").render(t=cache.get("trending", trending_now))
+
+    @app.get("/campaign/{tag}", response_class=HTMLResponse, include_in_schema=False)
+    def page_campaign(tag: str = TagPath):
+        from hashtide.report import render
+
+        data, specs = campaign(tag)
+        return render(data, specs, inline=False, static="/static")
+
+    # -- static: served from the installed packages, never from outside ------------------------
+
+    @app.get("/static/vega.js", include_in_schema=False)
+    def vega_js():
+        from hashtide.report.page import vega_bundle
+
+        return Response(vega_bundle(), media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
+
+    @app.get("/static/report.css", include_in_schema=False)
+    def report_css():
+        from hashtide.report.page import css
+
+        return Response(css(), media_type="text/css")
+
+    @app.get("/static/trending.js", include_in_schema=False)
+    def trending_js():
+        return Response(files("hashtide.web").joinpath("static", "trending.js").read_text(encoding="utf-8"),
+                        media_type="text/javascript")
+
+    if token:
+        app.add_middleware(TokenGate, token=token)
+    return app
+
+
+async def _trending_events(request: Request, cache: Cached, path: str):
+    """One ``data:`` event with the trending table now, then one each time the corpus changes."""
+    import json
+
+    seen = None
+    quiet = 0.0
+    while not await request.is_disconnected():
+        current = fingerprint(path)
+        if current != seen:
+            try:
+                table = await run_in_threadpool(cache.get, "trending", trending_now)
+                seen = current
+                yield f"event: trending\ndata: {json.dumps(table)}\n\n"
+                quiet = 0.0
+            except CorpusBusy:
+                pass  # the writer still holds the file: try again at the next poll
+        elif quiet >= HEARTBEAT_SECONDS:
+            yield ": still here\n\n"  # keeps proxies from closing an idle stream
+            quiet = 0.0
+        await asyncio.sleep(POLL_SECONDS)
+        quiet += POLL_SECONDS

@@ -173,3 +173,19 @@ def _read_back(path: Path) -> list[dict]:
     sheet = load_workbook(path, read_only=True)["posts"]
     rows = list(sheet.iter_rows(values_only=True))
     return [dict(zip(rows[0], row)) for row in rows[1:]]
+
+
+def test_export_pseudonymises_the_author_inside_bluesky_uris(tmp_path):
+    from hashtide.corpus import Corpus
+    from hashtide.model import Post
+
+    path = tmp_path / "b.duckdb"
+    uri = "at://did:plc:abcdefghijklmnopqrstuvwx/app.bsky.feed.post/3lvrgakfdgyaa"
+    with Corpus.open(path) as store:
+        store.write_posts([Post(platform="bluesky", post_id=uri, created_at=0, author_id="did:plc:abcdefghijklmnopqrstuvwx")])
+    target = tmp_path / "posts.jsonl"
+    assert invoke("export", "posts", "--to", str(target), "-c", str(path)).exit_code == 0
+    row = _read_back(target)[0]
+    assert "did:plc" not in json.dumps(row)
+    assert row["post_id"].startswith("at://p_") and row["post_id"].endswith("/app.bsky.feed.post/3lvrgakfdgyaa")
+    assert row["post_id"] == f"at://{row['author_id']}/app.bsky.feed.post/3lvrgakfdgyaa"

@@ -155,3 +155,47 @@ def test_mutated_real_lines_keep_the_account_exact(tmp_path_factory, shared_data
     for (line_no, reason) in [(p.line, p.reason) for p in report.problems]:
         assert line_no >= 1 and reason
     assert len(raw) <= len(data) + report.rejected * 4096
+
+
+def test_a_reject_deep_in_a_large_array_is_quarantined(tmp_path, shared_data):
+    tweet = json.loads((shared_data / V2 / "twarccsv-flat.jsonl").read_text().splitlines()[0])
+    docs = [dict(tweet, id=str(10**18 + i)) for i in range(25_000)] + [{"recipe": "soup"}]
+    path = tmp_path / "array.json"
+    path.write_text(json.dumps(docs))
+    report = run(tmp_path, path)
+    assert (report.records, report.ingested, report.rejected) == (25_001, 25_000, 1)
+
+
+def test_the_same_place_with_other_bytes_is_quarantined_again(tmp_path, shared_data):
+    for content in (b'{"data": {"id": "1", "text": "cut', b'{"data": {"id": "2", "text": "other cut'):
+        path = tmp_path / "stream.jsonl"
+        path.write_bytes((shared_data / V2 / "twarccsv-brexit.jsonl").read_bytes() + content)
+        run(tmp_path, path)
+    with Corpus.open(tmp_path / "c.duckdb", read_only=True) as corpus:
+        assert corpus.con.execute("select count(*) from quarantine").fetchall()[0][0] == 2
+
+
+def test_a_file_that_breaks_midway_keeps_its_account(tmp_path, shared_data):
+    import gzip
+
+    data = gzip.compress((shared_data / V2 / "twarccsv-brexit.jsonl").read_bytes() * 3)
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(data[: len(data) - 40])
+    from hashtide.ingest import PartialIngest
+
+    with Corpus.open(tmp_path / "c.duckdb") as corpus:
+        with pytest.raises(PartialIngest) as caught:
+            ingest(corpus, [str(path)])
+        stored = corpus.con.execute("select count(*) from posts where top_level").fetchall()[0][0]
+    account = caught.value.report.files[0]
+    assert account.error and "cannot be read" in account.error
+    assert account.ingested == stored == 100 and account.records >= 100
+
+
+def test_a_mastodon_delete_receipt_alone_is_not_taken_for_a_tweet(tmp_path):
+    path = tmp_path / "receipt.jsonl"
+    path.write_text(json.dumps({"id": "109", "text": "gone", "created_at": "2022-11-01T00:00:00.000Z",
+                                "uri": "https://example.social/users/a/statuses/109",
+                                "account": {"id": "1", "acct": "a", "username": "a"}}) + "\n")
+    report = run(tmp_path, path)
+    assert report.files[0].format == "mastodon" and report.ingested == 0

@@ -41,8 +41,9 @@ create table if not exists users (
     primary key (platform, user_id)
 );
 create table if not exists quarantine (
-    source varchar not null, line bigint, byte_offset bigint not null, item integer not null,
-    reason varchar not null, raw blob, primary key (source, byte_offset, item)
+    source varchar not null, line bigint, byte_offset bigint not null, item bigint not null,
+    reason varchar not null, raw blob, digest varchar not null,
+    primary key (source, byte_offset, item, digest)
 );
 create table if not exists ingest_log (
     run_id integer, started_at timestamptz, finished_at timestamptz, sources varchar[],
@@ -69,6 +70,12 @@ class Corpus:
         self.con.execute(
             f"create or replace temp macro pseudonym(platform, id) as "
             f"'p_' || left(sha256('{self._secret}' || platform || ':' || id), 12)"
+        )
+        # An AT URI names its author (at://did:plc:.../app.bsky.feed.post/rkey): pseudonymise the DID.
+        self.con.execute(
+            "create or replace temp macro pseudonym_uri(platform, uri) as case "
+            "when uri like 'at://%' then 'at://' || pseudonym(platform, split_part(uri, '/', 3)) "
+            "|| substr(uri, 6 + length(split_part(uri, '/', 3))) else uri end"
         )
 
     @classmethod

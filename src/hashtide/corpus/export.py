@@ -24,6 +24,7 @@ def posts_query(reveal_authors: bool, with_text: bool, public_threshold: int) ->
     """The SELECT that gives the exported rows, in a stable order."""
     if reveal_authors:
         author = "author_id, author_handle, parent_author_id"
+        post_id, links = "post_id", "parent_id, root_id"
     else:
         author = (
             "pseudonym(platform, author_id) as author_id, "
@@ -31,10 +32,13 @@ def posts_query(reveal_authors: bool, with_text: bool, public_threshold: int) ->
             "else pseudonym(platform, author_id) end as author_handle, "
             "pseudonym(platform, parent_author_id) as parent_author_id"
         )
+        # Bluesky post ids are AT URIs that name their author: their DID is pseudonymised too
+        post_id = "pseudonym_uri(platform, post_id) as post_id"
+        links = "pseudonym_uri(platform, parent_id) as parent_id, pseudonym_uri(platform, root_id) as root_id"
     text = "text, " if with_text else ""
     return f"""
-        select platform, post_id, created_at, {author}, author_followers, {text}
-               lang, country, hashtags, hashtag_forms, kind, parent_id, root_id,
+        select platform, {post_id}, created_at, {author}, author_followers, {text}
+               lang, country, hashtags, hashtag_forms, kind, {links},
                likes, reposts, replies, quotes, top_level as collected, source, source_offset
         from posts order by created_at, platform, post_id
     """

@@ -11,8 +11,10 @@ A batch of posts is merged in one statement sequence (the caller holds the trans
 
 from __future__ import annotations
 
-import msgspec
+import hashlib
+
 import duckdb
+import msgspec
 import pyarrow as pa
 
 from hashtide.model import POST_FIELDS, USER_FIELDS
@@ -148,19 +150,22 @@ QUARANTINE_SCHEMA = pa.schema(
         ("source", pa.string()),
         ("line", pa.int64()),
         ("byte_offset", pa.int64()),
-        ("item", pa.int32()),
+        ("item", pa.int64()),
         ("reason", pa.string()),
         ("raw", pa.binary()),
+        ("digest", pa.string()),
     ]
 )
 
 
 def quarantine(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
-    """Keep rejected records with their raw bytes; the same record set aside twice is kept once."""
+    """Keep rejected records with their raw bytes; the same record set aside twice is kept once
+    (same place and same bytes: a re-ingest), different bytes at the same place twice."""
     if not rows:
         return
     table = pa.Table.from_pylist(
-        [dict(zip(QUARANTINE_SCHEMA.names, row)) for row in rows], schema=QUARANTINE_SCHEMA
+        [dict(zip(QUARANTINE_SCHEMA.names, (*row, hashlib.sha256(row[-1] or b"").hexdigest()))) for row in rows],
+        schema=QUARANTINE_SCHEMA,
     )
     con.register("_quarantine", table)
     try:

@@ -51,8 +51,8 @@ def read(doc: Any) -> Iterator[Item]:
     if type(verb) is not str:
         yield Reject("activity without a verb")
         return
-    if verb in _COMPLIANCE_VERBS:
-        yield Skip(verb)
+    if verb in _COMPLIANCE_VERBS or verb == "favorite":
+        yield Skip("like" if verb == "favorite" else verb)
         return
     if verb not in ("post", "share"):
         yield Reject(f"activity verb {verb!r} is neither a post nor a share")

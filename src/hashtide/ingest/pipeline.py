@@ -28,6 +28,7 @@ from hashtide.model import Post, User, posts_to_arrow, users_to_arrow
 BATCH_POSTS = int(os.environ.get("HASHTIDE_BATCH_POSTS", "50000"))  # posts per transaction
 RECOGNITION_WINDOW = 100  # documents read before a file with no known record is called unrecognisable
 CSV_SUFFIXES = (".csv", ".tsv")
+JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
 
 
 class IngestError(Exception):
@@ -79,6 +80,11 @@ class IngestReport(msgspec.Struct):
 
     def as_dict(self) -> dict[str, Any]:
         return msgspec.to_builtins(self)
+
+
+def item_key(element: int, item: int) -> int:
+    """Where a record sits inside its document: the array element, then the item within it."""
+    return (element << 32) | item
 
 
 def reason_class(reason: str) -> str:
@@ -140,7 +146,7 @@ class _Collector:
                 self.users.extend(item.users)
             else:
                 raw = item.raw if item.raw is not None else doc.raw
-                self.reject(doc.line, offset, index * 100_000 + n, item.reason, raw)
+                self.reject(doc.line, offset, item_key(index, n), item.reason, raw)
 
     def pending(self) -> int:
         return len(self.top) + len(self.refs)
@@ -180,7 +186,7 @@ def _why(sink: _Collector) -> str:
 def _read_value(doc, value: Any, index: int, detector: Detector, sink: _Collector) -> None:
     reader = detector(value)
     if reader is None:
-        sink.reject(doc.line, doc.offset, index * 100_000, f"unrecognised record ({describe(value)})",
+        sink.reject(doc.line, doc.offset, item_key(index, 0), f"unrecognised record ({describe(value)})",
                     doc.raw if len(doc.raw) < 1 << 20 or not isinstance(doc.value, list)
                     else msgspec.json.encode(value))
         return
@@ -189,7 +195,7 @@ def _read_value(doc, value: Any, index: int, detector: Detector, sink: _Collecto
     try:
         items = list(reader.read(value))
     except Exception as exc:  # a reader bug must not lose the record: quarantine it, say why
-        sink.reject(doc.line, doc.offset, index * 100_000, f"reader error ({type(exc).__name__}: {exc})",
+        sink.reject(doc.line, doc.offset, item_key(index, 0), f"reader error ({type(exc).__name__}: {exc})",
                     msgspec.json.encode(value))
         return
     sink.items(doc, value, index, items)
@@ -239,7 +245,8 @@ def _read_chunked(path: str, fmt: str | None, sink: _CorpusSink, on_doc) -> None
 
 
 def _read_source(path: str, fmt: str | None, mapping, sink: _Collector, on_doc, platform: str = "other") -> None:
-    csv = fmt == "csv" or bool(mapping) or sources.inner_suffix(path) in CSV_SUFFIXES
+    suffix = sources.inner_suffix(path)
+    csv = fmt == "csv" or suffix in CSV_SUFFIXES or (bool(mapping) and suffix not in JSON_SUFFIXES)
     if not csv and isinstance(sink, _CorpusSink) and not sink.strict and chunks.line_oriented(path):
         return _read_chunked(path, fmt, sink, on_doc)
     stream = sources.open_source(path)
@@ -248,7 +255,7 @@ def _read_source(path: str, fmt: str | None, mapping, sink: _Collector, on_doc, 
             _read_csv(stream, sink.label, mapping, platform, sink, on_doc)
         else:
             _read_json(stream, sink.label, Detector(fmt), sink, on_doc)
-    except (OSError, EOFError) as exc:  # corrupt compression, a read error mid-file
+    except (OSError, EOFError, sources.DecompressionError) as exc:  # corrupt compression, a read error
         raise IngestError(f"{sink.label}: cannot be read ({exc})") from exc
     finally:
         if stream is not sources.sys.stdin.buffer:
@@ -352,10 +359,15 @@ def ingest(
         try:
             _read_source(path, fmt, mapping, sink, on_doc, platform)
         except IngestError as exc:
-            sink.discard()
-            account = FileAccount(path=account.path, error=str(exc))
             errors.append(str(exc))
-            report.files.append(account)
+            if sink.recognised:  # broke mid-way: keep what was read, say where it stopped
+                sink.close()
+                account.error = str(exc)
+                report.add(account)
+            else:  # refused whole: nothing of it is stored, so none of its rejects are reported
+                sink.discard()
+                report.problems = [p for p in report.problems if p.source != account.path]
+                report.files.append(FileAccount(path=account.path, error=str(exc)))
             continue
         except StrictStop:
             sink.close()

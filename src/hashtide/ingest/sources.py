@@ -35,6 +35,12 @@ class Document(NamedTuple):
     error: str | None
 
 
+try:
+    from zstandard import ZstdError as DecompressionError
+except ImportError:  # pragma: no cover - zstandard is a dependency
+    DecompressionError = OSError
+
+
 class SourceError(Exception):
     """A source that cannot be read at all (missing, unreadable, corrupt compression)."""
 
@@ -57,7 +63,9 @@ def open_source(path: str) -> BinaryIO:
         if kind == "zstd":
             import zstandard
 
-            return zstandard.ZstdDecompressor().stream_reader(open(p, "rb"), read_across_frames=True)
+            # Pushshift / Arctic Shift dumps are written with --long=31: allow a 2 GiB window
+            return zstandard.ZstdDecompressor(max_window_size=1 << 31).stream_reader(
+                open(p, "rb"), read_across_frames=True)
         return open(p, "rb")
     except OSError as exc:
         raise SourceError(f"{path}: {exc.strerror or exc}") from exc

@@ -67,7 +67,8 @@ def sniff(doc: Any) -> bool:
             return not data and ("meta" in doc or "__twarc" in doc)
         return type(data) is dict and "id" in data and "text" in data
     if "id" in doc and "text" in doc:
-        return type(doc["id"]) is str and "id_str" not in doc and "user" not in doc and "verb" not in doc
+        return (type(doc["id"]) is str and "id_str" not in doc and "user" not in doc and "verb" not in doc
+                and "account" not in doc and "uri" not in doc)  # a Mastodon status or delete receipt
     if "action" in doc and "id" in doc:
         return type(doc["action"]) is str and "created_at" in doc
     errors = doc.get("errors")

@@ -20,7 +20,7 @@ import msgspec
 import pyarrow as pa
 
 CHUNK_BYTES = 4 << 20
-PARALLEL_MIN_BYTES = 16 << 20  # below this, starting workers costs more than it saves
+PARALLEL_MIN_BYTES = int(os.environ.get("HASHTIDE_PARALLEL_MIN_BYTES", 16 << 20))  # below: not worth the workers
 
 
 class Chunk(msgspec.Struct):
@@ -51,7 +51,7 @@ def line_oriented(path: str, probe_bytes: int = 1 << 20) -> bool:
 
     if path == "-" or os.path.splitext(path)[1].lower() in COMPRESSED:
         return False
-    if os.path.getsize(path) < PARALLEL_MIN_BYTES or workers() < 2:
+    if os.path.getsize(path) < int(os.environ.get("HASHTIDE_PARALLEL_MIN_BYTES", PARALLEL_MIN_BYTES)) or workers() < 2:
         return False
     with open(path, "rb") as stream:
         head = stream.read(probe_bytes)
@@ -98,13 +98,19 @@ def parse_chunks(path: str, fmt: str | None) -> Iterator[Chunk]:
 def parse_slice(piece: bytes, line: int, offset: int, label: str, fmt: str | None) -> Chunk:
     """Worker side: parse one slice with the same collector the sequential path uses."""
     from hashtide.ingest import pipeline
-    from hashtide.ingest.sources import Document, iter_documents
-    from hashtide.model import posts_to_arrow, users_to_arrow
 
     account = pipeline.FileAccount(path=label)
     report = pipeline.IngestReport()
     sink = pipeline._Collector(label, account, report, strict=False)
-    detector = _detector(fmt)
+    with pipeline.paused_gc():
+        _parse_into(sink, piece, line, offset, _detector(fmt))
+        return _slice_result(sink, account, report, offset, piece)
+
+
+def _parse_into(sink, piece: bytes, line: int, offset: int, detector) -> None:
+    from hashtide.ingest import pipeline
+    from hashtide.ingest.sources import Document, iter_documents
+
     for doc in iter_documents(io.BytesIO(piece)):
         doc = Document(doc.line + line - 1, doc.offset + offset, doc.raw, doc.value, doc.error)
         if doc.error is not None:
@@ -113,6 +119,11 @@ def parse_slice(piece: bytes, line: int, offset: int, label: str, fmt: str | Non
         values = doc.value if isinstance(doc.value, list) else (doc.value,)
         for index, value in enumerate(values):
             pipeline._read_value(doc, value, index, detector, sink)
+
+
+def _slice_result(sink, account, report, offset: int, piece: bytes) -> Chunk:
+    from hashtide.model import posts_to_arrow, users_to_arrow
+
     return Chunk(
         posts=_ipc(posts_to_arrow(sink.top + sink.refs)),
         users=_ipc(users_to_arrow(sink.users)),

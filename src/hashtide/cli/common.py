@@ -25,6 +25,16 @@ CorpusOption = Annotated[
         show_default=False,
     ),
 ]
+EngineOption = Annotated[
+    str | None,
+    typer.Option("--engine", help="duckdb (a corpus file) or spark (a Parquet dataset). Default: $HASHTIDE_ENGINE, else duckdb.",
+                 show_default=False),
+]
+SparkMasterOption = Annotated[
+    str | None,
+    typer.Option("--spark-master", envvar="HASHTIDE_SPARK_MASTER",
+                 help="Spark master URL with --engine spark (default local[*], loopback only).", show_default=False),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
 RevealOption = Annotated[
     bool,

@@ -12,6 +12,8 @@ from rich.table import Table
 from hashtide.cli.app import app, export_app
 from hashtide.cli.common import (
     CorpusOption,
+    EngineOption,
+    SparkMasterOption,
     JsonOption,
     RevealOption,
     corpus_for,
@@ -48,11 +50,15 @@ def ingest(
     platform: Annotated[str, typer.Option("--platform", help="The platform of the posts in a CSV read with --map.")] = "other",
     strict: Annotated[bool, typer.Option("--strict", help="Stop with exit status 1 at the first rejected record.")] = False,
     as_json: JsonOption = False,
+    engine: EngineOption = None,
+    spark_master: SparkMasterOption = None,
 ) -> None:
     """Read posts from files into the corpus, deduplicated; print what happened to every record.
 
     Example: hashtide ingest tweets.jsonl.gz bluesky.jsonl --corpus metoo.duckdb
     """
+    if _engine(engine) == "spark":
+        return _ingest_spark(paths, corpus, fmt, map_, platform, strict, as_json, spark_master)
     if platform not in PLATFORMS:
         fail(f"--platform {platform}: unknown platform (one of: {', '.join(PLATFORMS)})")
     if fmt is not None and fmt not in FORMATS:
@@ -73,6 +79,42 @@ def ingest(
             fail(f"rejected record under --strict: {exc}", code=1)
         except IngestError as exc:
             fail(str(exc))
+    _show_problems(report)
+    if as_json:
+        print_json({k: v for k, v in report.as_dict().items() if k != "problems"})
+    else:
+        _show_account(report)
+    if code:
+        raise typer.Exit(code)
+
+
+def _engine(name: str | None) -> str:
+    from hashtide.engine import EngineError, engine_name
+
+    try:
+        return engine_name(name)
+    except EngineError as exc:
+        fail(str(exc))
+
+
+def _ingest_spark(paths, corpus, fmt, map_, platform, strict, as_json, master) -> None:
+    """The same ingest as Spark tasks into a partitioned Parquet dataset (docs/scale.md)."""
+    from hashtide.engine import open_engine
+
+    if strict:
+        fail("--strict is not available with --engine spark (records are read in parallel tasks)")
+    if fmt is not None and fmt not in FORMATS:
+        fail(f"--format {fmt}: unknown format (one of: {', '.join(FORMATS)})")
+    code = 0
+    with open_engine("spark", corpus, master=master, read_only=False) as store:
+        try:
+            report = store.ingest(paths, fmt=fmt, mapping=_parse_map(map_) or None, platform=platform)
+        except SourceError as exc:
+            fail(str(exc))
+        except PartialIngest as exc:
+            report, code = exc.report, 2
+            for message in exc.errors:
+                err.print(f"[bold red]error:[/] {message}", highlight=False)
     _show_problems(report)
     if as_json:
         print_json({k: v for k, v in report.as_dict().items() if k != "problems"})
@@ -146,13 +188,25 @@ def info(
     corpus: CorpusOption = None,
     top: Annotated[int, typer.Option(help="How many top hashtags to list.")] = 10,
     as_json: JsonOption = False,
+    engine: EngineOption = None,
+    spark_master: SparkMasterOption = None,
 ) -> None:
     """What the corpus holds: posts by platform and kind, time range, top hashtags, quarantine.
 
     Example: hashtide info --corpus metoo.duckdb --json
     """
-    with corpus_for(corpus) as store:
-        facts = summary(store, top)
+    if _engine(engine) == "spark":
+        from hashtide.engine import open_engine
+        from hashtide.engine.summary import summary as engine_summary
+
+        try:
+            with open_engine("spark", corpus, master=spark_master) as store:
+                facts = engine_summary(store, top)
+        except FileNotFoundError as exc:
+            fail(str(exc))
+    else:
+        with corpus_for(corpus) as store:
+            facts = summary(store, top)
     if as_json:
         print_json(facts)
         return

@@ -1,0 +1,37 @@
+"""`--engine spark` through the CLI: the same account and the same `info` JSON as DuckDB."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from hashtide.cli import app
+
+pytestmark = pytest.mark.spark
+runner = CliRunner()
+V2 = "twitter-v2-twarc2"
+
+
+def test_ingest_and_info_on_spark_match_duckdb(spark, tmp_path, shared_data):
+    files = [str(shared_data / V2 / "twarccsv-brexit.jsonl"), str(shared_data / V2 / "twarccsv-streaming_output_with_error.jsonl")]
+    duck = runner.invoke(app, ["ingest", *files, "-c", str(tmp_path / "c.duckdb"), "--json"])
+    sparky = runner.invoke(app, ["ingest", *files, "-c", str(tmp_path / "dataset"), "--engine", "spark",
+                                 "--spark-master", "local[2]", "--json"])
+    assert duck.exit_code == sparky.exit_code == 0, sparky.output
+    assert json.loads(duck.stdout) == json.loads(sparky.stdout)
+    duck_info = json.loads(runner.invoke(app, ["info", "-c", str(tmp_path / "c.duckdb"), "--json"]).stdout)
+    spark_info = json.loads(runner.invoke(app, ["info", "-c", str(tmp_path / "dataset"), "--engine", "spark",
+                                                "--spark-master", "local[2]", "--json"]).stdout)
+    for facts in (duck_info, spark_info):
+        facts.pop("corpus")
+    assert duck_info == spark_info
+
+
+def test_spark_refuses_strict_and_unknown_engines(tmp_path, shared_data):
+    path = str(shared_data / V2 / "twarccsv-brexit.jsonl")
+    strict = runner.invoke(app, ["ingest", path, "-c", str(tmp_path / "d"), "--engine", "spark", "--strict"])
+    assert strict.exit_code == 2 and "--strict" in strict.output
+    unknown = runner.invoke(app, ["info", "-c", str(tmp_path / "d"), "--engine", "hadoop"])
+    assert unknown.exit_code == 2 and "hadoop" in unknown.output

@@ -34,8 +34,8 @@ from hashtide.campaign import cascades as casc
 from hashtide.campaign import facts as F
 from hashtide.campaign import related as rel
 from hashtide.campaign.privacy import PUBLIC_THRESHOLD, Privacy
-from hashtide.campaign.queries import AUTHORS, COTAGS, TAG_USES, USES, Runner
-from hashtide.campaign.usage import ARGS, args_row, tag_key
+from hashtide.campaign.queries import NAMES, Runner
+from hashtide.campaign.usage import args_row, tag_key
 
 __all__ = ["Campaign", "tag_key"]
 
@@ -74,10 +74,10 @@ class Campaign:
         self.top, self.min_cooccurrence, self.min_lift = top, min_cooccurrence, min_lift
         self.min_affinity = min_affinity
         self.privacy = Privacy(corpus, reveal=reveal_authors, public_threshold=public_threshold)
-        self.runner = Runner(corpus.ibis)
-        self.runner.put(ARGS.get_name(), args_row(self.key, since, until, min_cooccurrence))
-        self.runner.materialise(USES.get_name())
-        self.runner.materialise(AUTHORS.get_name())
+        self.runner = Runner.for_corpus(corpus)
+        self.runner.put(NAMES["args"], args_row(self.key, since, until, min_cooccurrence))
+        self.runner.materialise(NAMES["uses"])
+        self.runner.materialise(NAMES["authors"])
 
     def __enter__(self) -> Campaign:
         return self
@@ -96,14 +96,14 @@ class Campaign:
             posts = posts.filter(posts.created_at >= ibis.literal(_utc(self.since)))
         if self.until is not None:
             posts = posts.filter(posts.created_at < ibis.literal(_utc(self.until)))
-        return Sources(posts=posts, uses=backend.table(self.runner.names[USES.get_name()]))
+        return Sources(posts=posts, uses=backend.table(self.runner.names[NAMES["uses"]]))
 
     # -- parts as tables ---------------------------------------------------------------------
 
     @cached_property
     def uses(self) -> pa.Table:
         """The posts using the tag, chronological (ids as collected: apply privacy to show)."""
-        return self.runner.expr(F.chronological(USES))
+        return self.runner.run("use_rows")
 
     def timeline(self, bucket: str | None = None) -> pa.Table:
         return self._timeline(bucket or self.bucket)
@@ -133,7 +133,7 @@ class Campaign:
     @cached_property
     def authors(self) -> pa.Table:
         """Per account: handle, followers, posts (by kind), first and last use."""
-        return self.runner.expr(AUTHORS.order_by(["platform", "author_id"]))
+        return self.runner.run("author_rows")
 
     @cached_property
     def related(self) -> pa.Table:
@@ -267,18 +267,21 @@ class Campaign:
         return post
 
     def _amplifiers(self) -> list[dict]:
-        authors = self.authors
+        def authors(keys: list[str]) -> pa.Table:
+            self.runner.put(NAMES["accounts"], pa.table({"account": pa.array(keys, pa.string())}))
+            return self.runner.run("accounts")
+
         rows = amp.ranking(self.cascades, self.account_edges, authors, self.top)
         return [self.privacy.account(r, followers_key="followers") for r in rows]
 
     @cached_property
     def _related_cache(self) -> list[dict]:
         run = self.runner
-        run.materialise(COTAGS.get_name())
-        co = run.expr(COTAGS.order_by("tag")).to_pylist()
+        run.materialise(NAMES["cotags"])
+        co = run.run("cotag_rows").to_pylist()
         if not co:
             return []
-        run.materialise(TAG_USES.get_name())
+        run.materialise(NAMES["tag_uses"])
         profile = {r["tag"]: r for r in run.run("tag_profile").to_pylist()}
         langs, forms, curves = [], [], {}
         for r in run.run("tag_details").to_pylist():

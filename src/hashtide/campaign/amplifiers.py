@@ -25,24 +25,26 @@ ENGAGING_KINDS = ("repost", "reply", "quote")
 
 
 def account_edges(u: ir.Table, posts: ir.Table) -> ir.Table:
-    """(platform, source, target, weight, first, last): who reposted/answered whom, how often.
+    """(platform, source, target, weight, first, last): who reposted/answered whom, how often
+    (in no particular order).
 
     The target is ``parent_author_id`` where the format gives it, else the author of the parent
     post found in the corpus.
     """
     u = u.filter(u.kind.isin(ENGAGING_KINDS))
+    given = u.filter(u.parent_author_id.notnull())
+    given = given.select("platform", "created_at", source=given.author_id, target=given.parent_author_id)
+    # only posts whose format names no parent author look their parent up (a join on all posts)
+    missing = u.filter(u.parent_author_id.isnull())
     p = posts.select(p_platform="platform", p_post_id="post_id", p_author="author_id")
-    joined = u.left_join(p, [u.platform == p.p_platform, u.parent_id == p.p_post_id])
-    edges = joined.select(
-        "platform", "created_at", source=joined.author_id,
-        target=joined.parent_author_id.fill_null(joined.p_author),
-    )
+    joined = missing.left_join(p, [missing.platform == p.p_platform, missing.parent_id == p.p_post_id])
+    looked_up = joined.select("platform", "created_at", source=joined.author_id, target=joined.p_author)
+    edges = given.union(looked_up.cast(given.schema()))
     edges = edges.filter(edges.source.notnull() & edges.target.notnull() & (edges.source != edges.target))
     return (
         edges.group_by(["platform", "source", "target"])
         .aggregate(weight=edges.count(), first=edges.created_at.min(), last=edges.created_at.max())
-        .order_by(["platform", "source", "target"])
-    )
+    )  # unordered: sorting millions of string triples costs more than everything done with them
 
 
 def pagerank(edges: pa.Table) -> pa.Table:
@@ -51,12 +53,18 @@ def pagerank(edges: pa.Table) -> pa.Table:
     if edges.num_rows == 0:
         return pa.table({"platform": pa.array([], pa.string()), "author_id": pa.array([], pa.string()),
                          "pagerank": pa.array([], pa.float64())})
-    src = pc.binary_join_element_wise(edges["platform"], edges["source"], "\x1f")
-    dst = pc.binary_join_element_wise(edges["platform"], edges["target"], "\x1f")
-    names = pc.unique(pa.concat_arrays([src.combine_chunks(), dst.combine_chunks()])).sort()
-    s = pc.index_in(src, value_set=names).to_numpy()
-    d = pc.index_in(dst, value_set=names).to_numpy()
-    graph = ig.Graph(n=len(names), edges=np.column_stack([s, d]), directed=True)
+    src = pc.binary_join_element_wise(edges["platform"], edges["source"], "\x1f").combine_chunks()
+    dst = pc.binary_join_element_wise(edges["platform"], edges["target"], "\x1f").combine_chunks()
+    # one hashing pass numbers the accounts; renumbered in sorted order so ties break by name
+    encoded = pa.concat_arrays([src, dst]).dictionary_encode()
+    first_seen_names = encoded.dictionary
+    order = pc.sort_indices(first_seen_names).to_numpy()
+    renumber = np.empty(len(order), dtype=np.int64)
+    renumber[order] = np.arange(len(order))
+    names = first_seen_names.take(pa.array(order))
+    ends = renumber[encoded.indices.to_numpy()]
+    s, d = ends[: len(src)], ends[len(src):]
+    graph = ig.Graph(n=len(names), edges=np.column_stack([s, d]).tolist(), directed=True)  # lists: 5x faster than arrays
     rank = np.asarray(graph.pagerank(weights=edges["weight"].to_numpy().astype(float).tolist(), directed=True))
     split = pc.split_pattern(names, "\x1f", max_splits=1)
     table = pa.table({
@@ -80,11 +88,11 @@ def by_cascades(tree_table: pa.Table) -> pa.Table:
                             ("platform", "ascending"), ("author_id", "ascending")])
 
 
-def ranking(tree_table: pa.Table, edges: pa.Table, authors: pa.Table, top: int = 10) -> list[dict]:
+def ranking(tree_table: pa.Table, edges: pa.Table, authors, top: int = 10) -> list[dict]:
     """The union of the ``top`` accounts of both rankings, each with both ranks.
 
-    ``authors`` gives (platform, author_id, author_handle, followers) for accounts that only
-    appear as reposted targets. Only the chosen accounts become Python objects: the rankings
+    ``authors(keys)`` gives (platform, author_id, author_handle, followers) of the accounts
+    ``keys`` ("platform\\x1fauthor_id"), for accounts that only appear as reposted targets. Only the chosen accounts become Python objects: the rankings
     themselves stay Arrow, however many accounts there are.
     """
     cascades = by_cascades(tree_table)
@@ -94,7 +102,7 @@ def ranking(tree_table: pa.Table, edges: pa.Table, authors: pa.Table, top: int =
     chosen = pa.concat_arrays([c_keys.slice(0, top), r_keys.slice(0, top)]).unique()
     c_at = pc.index_in(chosen, value_set=c_keys).to_pylist()
     r_at = pc.index_in(chosen, value_set=r_keys).to_pylist()
-    known = authors.filter(pc.is_in(_keys(authors), value_set=chosen))
+    known = authors(chosen.to_pylist())
     known = {(r["platform"], r["author_id"]): r for r in known.to_pylist()}
     c_rows = cascades.take(pa.array([i for i in c_at if i is not None], pa.int64())).to_pylist()
     c_rows = dict(zip([i for i in c_at if i is not None], c_rows))

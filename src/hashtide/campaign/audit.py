@@ -22,7 +22,7 @@ from sqlglot import exp
 
 from hashtide.campaign import facts as F
 from hashtide.campaign import related as rel
-from hashtide.campaign.queries import TEMP_TABLES, USES, compiled
+from hashtide.campaign.queries import TEMP_TABLES, compiled, unbound
 from hashtide.campaign.usage import ARGS, ARGS_SCHEMA
 
 POST_COLUMNS = ("platform", "post_id", "created_at", "author_id", "author_handle", "author_followers",
@@ -122,7 +122,7 @@ def posts_behind(campaign, figure: str) -> pa.Table:
     """The posts ``figure`` counts, chronological, authors shown as the privacy policy says."""
     from hashtide.campaign.usage import POSTS, windowed_posts
 
-    u = USES
+    u = unbound("uses")
     head, _, value = figure.partition(".")
     if figure in ("posts", "distinct_authors"):
         expr = u

@@ -76,6 +76,14 @@ def per_author(u: ir.Table) -> ir.Table:
     )
 
 
+def accounts(authors: ir.Table, wanted: ir.Table) -> ir.Table:
+    """(platform, author_id, author_handle, followers) of the ``wanted`` accounts (column
+    ``account``: platform and id joined by \\x1f)."""
+    a = authors.mutate(account=authors.platform.concat("\x1f", authors.author_id))
+    a = a.semi_join(wanted, a.account == wanted.account)
+    return a.select("platform", "author_id", "author_handle", "followers")
+
+
 def magnitude(authors: ir.Table) -> ir.Table:
     """One row: posts, posts by kind, distinct authors, reach, first and last use.
 

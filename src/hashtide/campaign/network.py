@@ -15,7 +15,6 @@ from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 import igraph as ig
-import pyarrow as pa
 
 from hashtide.campaign.facts import iso
 

@@ -36,47 +36,61 @@ from hashtide.campaign import usage
 
 # -- the campaign's own tables, each defined by a query over the ones before -----------------
 
-USES = ibis.table(usage.using().schema(), name="hashtide_campaign_uses")
-AUTHORS = ibis.table(F.per_author(USES).schema(), name="hashtide_campaign_authors")
-COTAGS = ibis.table(rel.cooccurrence(USES, usage.POSTS).schema(), name="hashtide_campaign_cotags")
-TAG_USES = ibis.table(rel.uses_of(usage.POSTS, COTAGS).schema(), name="hashtide_campaign_tag_uses")
-
-TEMP_TABLES = {  # placeholder name -> the query that fills it, in dependency order
-    usage.ARGS.get_name(): None,  # filled from Python values
-    USES.get_name(): "uses",
-    AUTHORS.get_name(): "authors",
-    COTAGS.get_name(): "cotags",
-    TAG_USES.get_name(): "tag_uses",
+NAMES = {  # the campaign's tables: unbound names in the SQL, in dependency order
+    "args": usage.ARGS.get_name(),  # filled from Python values
+    "accounts": "hashtide_campaign_accounts",  # accounts to look up, filled from Python
+    "uses": "hashtide_campaign_uses",
+    "authors": "hashtide_campaign_authors",
+    "cotags": "hashtide_campaign_cotags",
+    "tag_uses": "hashtide_campaign_tag_uses",
 }
+FILLED_FROM_PYTHON = ("args", "accounts")
+TEMP_TABLES = {name: (None if table in FILLED_FROM_PYTHON else table) for table, name in NAMES.items()}
+
+
+@functools.cache
+def unbound(table: str) -> ir.Table:
+    """The unbound Ibis table of the campaign's ``table`` (built on first use: a process whose
+    SQL all comes from the disk cache never builds an expression)."""
+    if table == "args":
+        return usage.ARGS
+    if table == "accounts":
+        return ibis.table({"account": "string"}, name=NAMES[table])
+    return ibis.table(QUERIES[table]().schema(), name=NAMES[table])
+
 
 # -- every query, by name; options (e.g. the bucket) are positional ----------------------------
 
 QUERIES: dict[str, Callable[..., ir.Table]] = {
     "uses": lambda: usage.using(),
-    "authors": lambda: F.per_author(USES),
-    "magnitude": lambda: F.magnitude(AUTHORS),
-    "origin": lambda: F.origin_with_children(USES, usage.windowed_posts()),
-    "timeline": lambda bucket: F.timeline(USES, AUTHORS, bucket),
-    "spread": lambda: F.spread(USES),
-    "profile_locations": lambda: F.profile_locations(AUTHORS, usage.USERS),
-    "forms": lambda: rel.display_forms(USES, usage.the_key()),
-    "nodes": lambda: F.chronological(USES.select(*F.NODE_COLUMNS)),
-    "edges": lambda: amp.account_edges(USES, usage.windowed_posts()),
+    "authors": lambda: F.per_author(unbound("uses")),
+    "magnitude": lambda: F.magnitude(unbound("authors")),
+    "origin": lambda: F.origin_with_children(unbound("uses"), usage.windowed_posts()),
+    "timeline": lambda bucket: F.timeline(unbound("uses"), unbound("authors"), bucket),
+    "spread": lambda: F.spread(unbound("uses")),
+    "profile_locations": lambda: F.profile_locations(unbound("authors"), usage.USERS),
+    "forms": lambda: rel.display_forms(unbound("uses"), usage.the_key()),
+    "nodes": lambda: F.chronological(unbound("uses").select(*F.NODE_COLUMNS)),
+    "edges": lambda: amp.account_edges(unbound("uses"), usage.windowed_posts()),
+    "use_rows": lambda: F.chronological(unbound("uses")),
+    "author_rows": lambda: unbound("authors").order_by(["platform", "author_id"]),
+    "cotag_rows": lambda: unbound("cotags").order_by("tag"),
+    "accounts": lambda: F.accounts(unbound("authors"), unbound("accounts")),
     "all_posts": lambda: F.count_rows(usage.windowed_posts()),
-    "cotags": lambda: rel.cooccurrence(USES, usage.POSTS),
-    "tag_uses": lambda: rel.uses_of(usage.POSTS, COTAGS),
-    "tag_profile": lambda: rel.tag_profile(TAG_USES),
-    "tag_details": lambda: rel.tag_details(TAG_USES),
+    "cotags": lambda: rel.cooccurrence(unbound("uses"), usage.POSTS),
+    "tag_uses": lambda: rel.uses_of(usage.POSTS, unbound("cotags")),
+    "tag_profile": lambda: rel.tag_profile(unbound("tag_uses")),
+    "tag_details": lambda: rel.tag_details(unbound("tag_uses")),
     # for the audit only: one figure each, as the fact sheet reports it
-    "audit:posts": lambda: F.magnitude(AUTHORS).select("posts"),
-    "audit:distinct_authors": lambda: F.magnitude(AUTHORS).select("distinct_authors"),
-    "audit:reach_upper_bound": lambda: F.magnitude(AUTHORS).select("reach_upper_bound"),
-    "audit:by_kind": lambda: F.by_kind(USES),
-    "audit:origin": lambda: F.origin(USES),
-    "audit:replies_to_origin": lambda: F.children_of_origin(USES, usage.windowed_posts(), "reply").pipe(F.count_rows),
-    "audit:reposts_of_origin": lambda: F.children_of_origin(USES, usage.windowed_posts(), "repost").pipe(F.count_rows),
-    "audit:spread": lambda dimension: F.spread_of(USES, dimension),
-    "audit:peak": lambda bucket: F.peak(F.timeline(USES, AUTHORS, bucket)),
+    "audit:posts": lambda: F.magnitude(unbound("authors")).select("posts"),
+    "audit:distinct_authors": lambda: F.magnitude(unbound("authors")).select("distinct_authors"),
+    "audit:reach_upper_bound": lambda: F.magnitude(unbound("authors")).select("reach_upper_bound"),
+    "audit:by_kind": lambda: F.by_kind(unbound("uses")),
+    "audit:origin": lambda: F.origin(unbound("uses")),
+    "audit:replies_to_origin": lambda: F.children_of_origin(unbound("uses"), usage.windowed_posts(), "reply").pipe(F.count_rows),
+    "audit:reposts_of_origin": lambda: F.children_of_origin(unbound("uses"), usage.windowed_posts(), "repost").pipe(F.count_rows),
+    "audit:spread": lambda dimension: F.spread_of(unbound("uses"), dimension),
+    "audit:peak": lambda bucket: F.peak(F.timeline(unbound("uses"), unbound("authors"), bucket)),
 }
 
 
@@ -123,6 +137,9 @@ class _DiskCache:
             with os.fdopen(fd, "w", encoding="utf-8") as sink:
                 json.dump(self.entries, sink, sort_keys=True)
             os.replace(tmp, self.path)
+            for stale in self.path.parent.glob("campaign-sql-*.json"):  # other versions' SQL
+                if stale != self.path:
+                    stale.unlink(missing_ok=True)
         except OSError:
             pass
 
@@ -163,13 +180,25 @@ def _integers(table: pa.Table) -> pa.Table:
 class Runner:
     """Runs compiled queries for one campaign; owns its temporary tables (dropped on close)."""
 
-    def __init__(self, backend):
+    def __init__(self, backend=None, con=None):
+        """On ``backend`` (an Ibis backend), or straight on a DuckDB connection ``con``."""
         self.backend = backend
-        self.dialect = backend.name
-        self.con = backend.con if self.dialect == "duckdb" else None
+        self.dialect = "duckdb" if con is not None else backend.name
+        self.con = con if con is not None else backend.con if self.dialect == "duckdb" else None
         n = next(_instances)
         self.names = {name: f"{name}_{os.getpid()}_{n}" for name in TEMP_TABLES}
         self.made: list[str] = []
+
+    @classmethod
+    def for_corpus(cls, corpus) -> Runner:
+        """A DuckDB corpus runs on its connection (no Ibis backend to set up: half a second);
+        anything else (the Spark engine) through its Ibis backend."""
+        from hashtide.corpus import Corpus
+
+        # an engine's ``con`` may be a side connection (Spark's holds the pseudonym macro only)
+        if isinstance(corpus, Corpus) or getattr(corpus, "name", None) == "duckdb":
+            return cls(con=corpus.con)
+        return cls(corpus.ibis)
 
     def bind(self, sql: str) -> str:
         """``sql`` with the unbound table names replaced by this campaign's tables."""
@@ -211,12 +240,11 @@ class Runner:
             self.backend.raw_sql(sql)
 
     def close(self) -> None:
-        args = usage.ARGS.get_name()
         while self.made:
             placeholder = self.made.pop()
             name = self.names[placeholder]
             try:
-                if placeholder == args and self.con is not None:
+                if TEMP_TABLES[placeholder] is None and self.con is not None:
                     self.con.unregister(name)
                 elif self.con is not None:
                     self._ddl(f"DROP TABLE IF EXISTS {name}")

@@ -36,7 +36,6 @@ import datetime as dt
 import ibis
 import ibis.expr.types as ir
 import numpy as np
-import pyarrow as pa
 
 from hashtide.campaign.usage import ARGS, the_key, window
 

@@ -27,7 +27,7 @@ from hashtide.model import POST_SCHEMA, USER_SCHEMA, normalise_tag
 # The columns the analyses read; ``text`` and engagement counters stay in the store.
 USE_COLUMNS = (
     "platform", "post_id", "created_at", "author_id", "author_handle", "author_followers",
-    "lang", "country", "hashtags", "hashtag_forms", "kind", "parent_id", "root_id", "parent_author_id",
+    "lang", "country", "hashtags", "hashtag_forms", "kind", "parent_id", "parent_author_id",
 )
 
 ARGS_SCHEMA = pa.schema([

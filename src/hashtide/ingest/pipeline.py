@@ -28,7 +28,7 @@ from hashtide.ingest.items import Record, Referenced, Reject, Skip
 from hashtide.model import Post, User, posts_to_arrow, users_to_arrow
 
 BATCH_POSTS = int(os.environ.get("HASHTIDE_BATCH_POSTS", "50000"))  # posts per transaction
-INGEST_MEMORY = os.environ.get("HASHTIDE_INGEST_MEMORY", "512MB")  # DuckDB's share while ingesting
+INGEST_MEMORY = os.environ.get("HASHTIDE_INGEST_MEMORY", "256MB")  # DuckDB's share while ingesting
 RECOGNITION_WINDOW = 100  # documents read before a file with no known record is called unrecognisable
 CSV_SUFFIXES = (".csv", ".tsv")
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")

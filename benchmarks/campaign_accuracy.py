@@ -6,9 +6,9 @@ Simulates the world (hashtide.simulate), ingests its files into a fresh corpus, 
 of every campaign, sibling and answer the truth lists, and compares: every count equal, every
 first-seen time equal, the planted siblings and answers found with their relation, decoys absent.
 Exit status 1 when a figure differs. Where a campaign's posts differ, it also prints the posts of
-the corpus' other tags that differ from the campaign's key only by accents (the simulator writes
-some #YoTambién posts as #YoTambien and counts them in the truth of 'yotambién'; hashtide's keys,
-NFKC + casefold as DESIGN.md says, keep them apart): if they add up to the truth, it says so.
+the corpus' other tags that differ from the campaign's key only by accents (hashtide's keys, NFKC
++ casefold as DESIGN.md says, keep #YoTambien apart from #YoTambién; the simulator's display forms
+are all spellings of one key, which its scenarios check): if they add up to the truth, it says so.
 """
 
 from __future__ import annotations

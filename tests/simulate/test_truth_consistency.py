@@ -77,3 +77,14 @@ def test_steady_tags_are_the_top_of_the_vocabulary(tiny_world):
     _, truth = tiny_world
     steady = [s["tag"] for s in truth["background"]["steady_tags"]]
     assert steady[:3] == ["news", "music", "love"] or set(steady[:3]) <= {"news", "music", "love", "photography", "art"}
+
+
+def test_a_display_form_that_is_another_tag_is_refused():
+    import pytest
+
+    from hashtide.simulate.scenarios import Burst, get
+
+    burst = get("metoo-2017").bursts[0]
+    fields = {f: getattr(burst, f) for f in burst.__dataclass_fields__}
+    with pytest.raises(ValueError, match="other tags"):
+        Burst(**dict(fields, tag="YoTambién", forms=(("YoTambién", 0.8), ("YoTambien", 0.2))))

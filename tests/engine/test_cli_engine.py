@@ -35,3 +35,21 @@ def test_spark_refuses_strict_and_unknown_engines(tmp_path, shared_data):
     assert strict.exit_code == 2 and "--strict" in strict.output
     unknown = runner.invoke(app, ["info", "-c", str(tmp_path / "d"), "--engine", "hadoop"])
     assert unknown.exit_code == 2 and "hadoop" in unknown.output
+
+
+def test_campaign_on_spark_matches_duckdb(spark, tmp_path, shared_data):
+    path = str(shared_data / V2 / "twarccsv-entities_test.jsonl")
+    assert runner.invoke(app, ["ingest", path, "-c", str(tmp_path / "c.duckdb")]).exit_code == 0
+    assert runner.invoke(app, ["ingest", path, "-c", str(tmp_path / "ds"), "--engine", "spark",
+                               "--spark-master", "local[2]"]).exit_code == 0
+    facts = []
+    for extra in ([], ["--engine", "spark", "--spark-master", "local[2]"]):
+        corpus = str(tmp_path / ("ds" if extra else "c.duckdb"))
+        # each corpus keys its own pseudonyms: compare the real ids
+        result = runner.invoke(app, ["campaign", "#salvini", "-c", corpus, "--json", "--reveal-authors", *extra])
+        assert result.exit_code == 0, result.output
+        sheet = json.loads(result.stdout)
+        sheet.pop("audit")  # each engine's own SQL dialect
+        facts.append(sheet)
+    assert facts[0] == facts[1]
+    assert facts[0]["posts"] == 73

@@ -220,8 +220,8 @@ class Runner:
         name = self.names[placeholder]
         if self.con is not None:
             self.con.register(name, table)
-        else:
-            self.backend.create_table(name, table, temp=True)
+        else:  # Ibis' PySpark backend has no temporary tables: a temporary view of the rows
+            self.backend.create_view(name, ibis.memtable(table), overwrite=True)
         self.made.append(placeholder)
 
     def materialise(self, placeholder: str, *options) -> None:

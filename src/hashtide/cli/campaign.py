@@ -15,7 +15,18 @@ from hashtide.campaign.audit import figures
 from hashtide.campaign.facts import BUCKETS, iso
 from hashtide.campaign.privacy import PUBLIC_THRESHOLD, group_count
 from hashtide.cli.app import app, export_app
-from hashtide.cli.common import CorpusOption, JsonOption, RevealOption, corpus_for, err, fail, out, print_json
+from hashtide.cli.common import (
+    CorpusOption,
+    EngineOption,
+    JsonOption,
+    RevealOption,
+    SparkMasterOption,
+    corpus_for,
+    err,
+    fail,
+    out,
+    print_json,
+)
 
 TagArgument = Annotated[str, typer.Argument(help="The hashtag, with or without '#', any case: #MeToo.")]
 SinceOption = Annotated[str | None, typer.Option("--since", help="Only posts from this time on (ISO 8601, UTC unless an offset is given).")]
@@ -35,8 +46,29 @@ def _moment(value: str | None, option: str) -> dt.datetime | None:
 
 
 @contextmanager
-def _campaign(corpus, tag, since, until, **options):
-    with corpus_for(corpus) as store:
+def _store(corpus, engine: str | None, spark_master: str | None):
+    """The corpus file, or with ``--engine spark`` the Parquet dataset on Spark."""
+    from hashtide.engine import EngineError, engine_name, open_engine
+
+    try:
+        name = engine_name(engine)
+    except EngineError as exc:
+        fail(str(exc))
+    if name == "duckdb":
+        with corpus_for(corpus) as store:
+            yield store
+        return
+    try:
+        store = open_engine("spark", corpus, master=spark_master)
+    except FileNotFoundError as exc:
+        fail(str(exc))
+    with store:
+        yield store
+
+
+@contextmanager
+def _campaign(corpus, tag, since, until, engine=None, spark_master=None, **options):
+    with _store(corpus, engine, spark_master) as store:
         try:
             story = Campaign(store, tag, since=_moment(since, "--since"), until=_moment(until, "--until"), **options)
         except ValueError as exc:
@@ -56,6 +88,8 @@ def campaign(
     bucket: Annotated[str, typer.Option(help=f"Timeline bucket: {', '.join(BUCKETS)}.")] = "hour",
     top: TopOption = 10,
     public_threshold: ThresholdOption = PUBLIC_THRESHOLD,
+    engine: EngineOption = None,
+    spark_master: SparkMasterOption = None,
 ) -> None:
     """The fact sheet of a campaign: origin, magnitude, spread, cascades, amplifiers, related tags.
 
@@ -64,7 +98,7 @@ def campaign(
     if bucket not in BUCKETS:
         fail(f"--bucket {bucket}: one of {', '.join(BUCKETS)}")
     with _campaign(corpus, tag, since, until, bucket=bucket, top=top, reveal_authors=reveal_authors,
-                   public_threshold=public_threshold) as story:
+                   public_threshold=public_threshold, engine=engine, spark_master=spark_master) as story:
         facts = story.facts()
     if as_json:
         print_json(facts)

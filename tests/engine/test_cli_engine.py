@@ -37,7 +37,7 @@ def test_spark_refuses_strict_and_unknown_engines(tmp_path, shared_data):
     assert unknown.exit_code == 2 and "hadoop" in unknown.output
 
 
-def test_campaign_on_spark_matches_duckdb(spark, tmp_path, shared_data):
+def test_campaign_and_trends_on_spark_match_duckdb(spark, tmp_path, shared_data):
     path = str(shared_data / V2 / "twarccsv-entities_test.jsonl")
     assert runner.invoke(app, ["ingest", path, "-c", str(tmp_path / "c.duckdb")]).exit_code == 0
     assert runner.invoke(app, ["ingest", path, "-c", str(tmp_path / "ds"), "--engine", "spark",
@@ -53,3 +53,10 @@ def test_campaign_on_spark_matches_duckdb(spark, tmp_path, shared_data):
         facts.append(sheet)
     assert facts[0] == facts[1]
     assert facts[0]["posts"] == 73
+    charts = []
+    for extra in ([], ["--engine", "spark", "--spark-master", "local[2]"]):
+        corpus = str(tmp_path / ("ds" if extra else "c.duckdb"))
+        result = runner.invoke(app, ["trends", "-c", corpus, "--every", "5m", "--scope", "all", "--json", *extra])
+        assert result.exit_code == 0, result.output
+        charts.append(json.loads(result.stdout))
+    assert charts[0] == charts[1]

@@ -21,8 +21,8 @@ from hashtide.cli.common import (
     JsonOption,
     RevealOption,
     SparkMasterOption,
-    corpus_for,
     err,
+    store_for,
     fail,
     out,
     print_json,
@@ -46,29 +46,8 @@ def _moment(value: str | None, option: str) -> dt.datetime | None:
 
 
 @contextmanager
-def _store(corpus, engine: str | None, spark_master: str | None):
-    """The corpus file, or with ``--engine spark`` the Parquet dataset on Spark."""
-    from hashtide.engine import EngineError, engine_name, open_engine
-
-    try:
-        name = engine_name(engine)
-    except EngineError as exc:
-        fail(str(exc))
-    if name == "duckdb":
-        with corpus_for(corpus) as store:
-            yield store
-        return
-    try:
-        store = open_engine("spark", corpus, master=spark_master)
-    except FileNotFoundError as exc:
-        fail(str(exc))
-    with store:
-        yield store
-
-
-@contextmanager
 def _campaign(corpus, tag, since, until, engine=None, spark_master=None, **options):
-    with _store(corpus, engine, spark_master) as store:
+    with store_for(corpus, engine, spark_master) as store:
         try:
             story = Campaign(store, tag, since=_moment(since, "--since"), until=_moment(until, "--until"), **options)
         except ValueError as exc:

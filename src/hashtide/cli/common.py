@@ -76,3 +76,24 @@ def corpus_for(path: str | None, read_only: bool = True):
         yield corpus
     finally:
         corpus.close()
+
+
+@contextmanager
+def store_for(corpus, engine: str | None, spark_master: str | None):
+    """The corpus file, or with ``--engine spark`` the Parquet dataset on Spark."""
+    from hashtide.engine import EngineError, engine_name, open_engine
+
+    try:
+        name = engine_name(engine)
+    except EngineError as exc:
+        fail(str(exc))
+    if name == "duckdb":
+        with corpus_for(corpus) as store:
+            yield store
+        return
+    try:
+        store = open_engine("spark", corpus, master=spark_master)
+    except FileNotFoundError as exc:
+        fail(str(exc))
+    with store:
+        yield store

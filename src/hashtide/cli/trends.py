@@ -9,7 +9,17 @@ import typer
 from rich.table import Table
 
 from hashtide.cli.app import app
-from hashtide.cli.common import CorpusOption, JsonOption, corpus_for, fail, out, print_json
+from hashtide.cli.common import (
+    CorpusOption,
+    EngineOption,
+    JsonOption,
+    SparkMasterOption,
+    corpus_for,
+    fail,
+    out,
+    print_json,
+    store_for,
+)
 from hashtide.model import parse_iso
 from hashtide.trends.charts import ScopeFilter, parse_duration
 
@@ -72,6 +82,8 @@ def trends(
     threshold: ThresholdOption = None,
     half_life: HalfLifeOption = None,
     as_json: JsonOption = False,
+    engine: EngineOption = None,
+    spark_master: SparkMasterOption = None,
 ) -> None:
     """Trending charts of the corpus, bucket by bucket: tags used more now than before.
 
@@ -85,7 +97,7 @@ def trends(
         fail("--until must be after --since")
     detector = detector_for(every, scopes, top, threshold, half_life)
     rows = []
-    with corpus_for(corpus) as store:
+    with store_for(corpus, engine, spark_master) as store:
         for bucket in corpus_trends(store, detector, start, end):
             rows.extend(bucket.rows(scopes, top))
     if as_json:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 
 import pyarrow as pa
 
+from hashtide.model import POST_SCHEMA
 from hashtide.trends.charts import BucketCharts, ScopeFilter
 from hashtide.trends.signitrend import SigniTrend
 
@@ -51,12 +52,32 @@ def run(detector: SigniTrend, batches: Iterable[pa.RecordBatch | pa.Table],
             yield charts
 
 
+def engine_batches(engine, since: dt.datetime | None = None, until: dt.datetime | None = None,
+                   rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+    """The same batches as :func:`corpus_batches` from any engine's posts, through Ibis
+    (a Parquet dataset on Spark), with the same filters and the same order."""
+    posts = engine.posts()
+    keep = [posts.created_at.notnull(), posts.hashtags.length() > 0]
+    if since is not None:
+        keep.append(posts.created_at >= since)
+    if until is not None:
+        keep.append(posts.created_at < until)
+    ordered = posts.filter(*keep).order_by([posts.created_at, posts.platform, posts.post_id]).select(*COLUMNS)
+    for batch in ordered.to_pyarrow_batches(chunk_size=rows):
+        yield batch.cast(_SCHEMA) if batch.schema != _SCHEMA else batch
+
+
+_SCHEMA = pa.schema([POST_SCHEMA.field(name) for name in COLUMNS])
+
+
 def corpus_trends(corpus, detector: SigniTrend, since: dt.datetime | None = None,
                   until: dt.datetime | None = None) -> Iterator[BucketCharts]:
-    """Charts of every bucket of ``corpus`` between ``since`` and ``until``."""
+    """Charts of every bucket of ``corpus`` (a Corpus, or an engine) between ``since`` and ``until``."""
     start = None
     if since is not None:
         start = since - dt.timedelta(microseconds=detector.bucket_us * (detector.warmup + 1))
+    if getattr(corpus, "name", "duckdb") == "spark":
+        return run(detector, engine_batches(corpus, start, until), since)
     return run(detector, corpus_batches(corpus.con, start, until), since)
 
 

@@ -21,6 +21,7 @@ import msgspec
 from fastapi import FastAPI, HTTPException, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel
 
 from hashtide import __version__
 from hashtide.campaign.usage import tag_key
@@ -59,11 +60,25 @@ def _campaign(tag: str):
     return compute
 
 
-def _key_or_422(tag: str) -> str:
+class Problem(BaseModel):
+    """Why a request got no data (the body of 404 and 503 answers)."""
+
+    detail: str
+
+
+# A non-tag path (digits alone, punctuation) names no campaign: 404 like an unused tag, not 422,
+# since the path parameter's schema is any string (a regex for "hashtag" would differ between
+# the OpenAPI validator's and normalise_tag's Unicode rules).
+CAMPAIGN_ANSWERS = {404: {"model": Problem, "description": "Not a hashtag, or not used in this corpus"},
+                    503: {"model": Problem, "description": "The corpus is held by a writer; retry"}}
+BUSY_ANSWER = {503: CAMPAIGN_ANSWERS[503]}
+
+
+def _key_or_404(tag: str) -> str:
     try:
         return tag_key(tag)
     except ValueError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from exc
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
 
 
 def create_app(corpus_path: str, token: str | None = None):
@@ -78,7 +93,7 @@ def create_app(corpus_path: str, token: str | None = None):
         return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "1"})
 
     def campaign(tag: str):
-        key = _key_or_422(tag)
+        key = _key_or_404(tag)
         data, specs = cache.get("campaign", _campaign(key), key)
         if data.get("empty"):
             raise HTTPException(status_code=404, detail=f"#{key} is not used in this corpus")
@@ -90,7 +105,7 @@ def create_app(corpus_path: str, token: str | None = None):
         return Response(body, media_type="application/json")
 
     def campaign_json(tag: str, part: str) -> Response:
-        campaign(tag)  # 422 / 404 first
+        campaign(tag)  # 404 first
         key = tag_key(tag)
         body = cache.get(f"campaign-{part}", lambda corpus: msgspec.json.encode(
             campaign(tag)[0]["facts"] if part == "facts" else campaign(tag)[1]), key)
@@ -99,11 +114,12 @@ def create_app(corpus_path: str, token: str | None = None):
     # -- JSON API ----------------------------------------------------------------------------
 
     @app.get("/api/overview", summary="What the corpus holds: posts by platform and kind, time range, "
-             "top hashtags, quarantine by reason")
+             "top hashtags, quarantine by reason", responses=BUSY_ANSWER)
     def api_overview() -> dict[str, Any]:
         return as_json("overview.json", _overview)
 
-    @app.get("/api/trending", summary="Tags of the latest hour, against the 24 hours before")
+    @app.get("/api/trending", summary="Tags of the latest hour, against the 24 hours before",
+             responses=BUSY_ANSWER)
     def api_trending() -> dict[str, Any]:
         return as_json("trending.json", trending_now)
 
@@ -113,11 +129,13 @@ def create_app(corpus_path: str, token: str | None = None):
         return StreamingResponse(_trending_events(request, cache, corpus_path), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
-    @app.get("/api/campaigns/{tag}/facts", summary="The campaign fact sheet (authors pseudonymised)")
+    @app.get("/api/campaigns/{tag}/facts", summary="The campaign fact sheet (authors pseudonymised)",
+             responses=CAMPAIGN_ANSWERS)
     def api_facts(tag: str = TagPath) -> dict[str, Any]:
         return campaign_json(tag, "facts")
 
-    @app.get("/api/campaigns/{tag}/charts", summary="The campaign's charts as Vega-Lite specifications")
+    @app.get("/api/campaigns/{tag}/charts", summary="The campaign's charts as Vega-Lite specifications",
+             responses=CAMPAIGN_ANSWERS)
     def api_charts(tag: str = TagPath) -> dict[str, Any]:
         return campaign_json(tag, "charts")
 

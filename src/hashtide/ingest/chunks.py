@@ -108,6 +108,12 @@ def parse_slice(piece: bytes, line: int, offset: int, label: str, fmt: str | Non
 
 
 def _parse_into(sink, piece: bytes, line: int, offset: int, detector) -> None:
+    if _parse_fast_into(sink, piece, line, offset, detector):
+        return
+    _parse_generic_into(sink, piece, line, offset, detector)
+
+
+def _parse_generic_into(sink, piece: bytes, line: int, offset: int, detector) -> None:
     from hashtide.ingest import pipeline
     from hashtide.ingest.sources import Document, iter_documents
 
@@ -119,6 +125,62 @@ def _parse_into(sink, piece: bytes, line: int, offset: int, detector) -> None:
         values = doc.value if isinstance(doc.value, list) else (doc.value,)
         for index, value in enumerate(values):
             pipeline._read_value(doc, value, index, detector, sink)
+
+
+def _parse_fast_into(sink, piece: bytes, line: int, offset: int, detector) -> bool:
+    """Twarc2 page lines through the typed decoder (:mod:`twitter_v2_fast`), the other lines as
+    :func:`_parse_generic_into` reads them; False, with nothing read, when the slice is not
+    plain JSON lines (a malformed or multi-line document), so that the generic path keeps its
+    exact behaviour there. Everything is decoded before anything is read: the decision is made
+    before the sink sees a single item."""
+    from hashtide.ingest import pipeline, twitter_v2, twitter_v2_fast
+    from hashtide.ingest.sources import Document, iter_documents
+
+    if b'{"data":' not in piece[:64] or twitter_v2 not in getattr(detector, "_readers", ()):
+        return False
+    steps: list = []  # (Document, fast items or None)
+    run: list[bytes] = []
+    run_start = (line, offset)
+    number, at = line, offset
+    for raw in io.BytesIO(piece):  # lines split as sources.iter_lines splits them
+        items = twitter_v2_fast.read_page(raw) if twitter_v2_fast.is_page_line(raw) else None
+        if items is None:
+            if not run:
+                run_start = (number, at)
+            run.append(raw)
+        else:
+            if run and not _plain_run(run, run_start, steps):
+                return False
+            run = []
+            steps.append((Document(number, at, raw, None, None), items))
+        number += 1
+        at += len(raw)
+    if run and not _plain_run(run, run_start, steps):
+        return False
+    for doc, items in steps:
+        if items is not None and detector._last is twitter_v2:  # the detector would pick v2 again
+            sink.recognised = True
+            sink.account.format = twitter_v2.NAME
+            sink.items(doc, None, 0, items)
+            continue
+        if items is not None:  # first page the detector sees: let it decide, as it always does
+            doc = Document(doc.line, doc.offset, doc.raw, msgspec.json.decode(doc.raw.strip()), None)
+        values = doc.value if isinstance(doc.value, list) else (doc.value,)
+        for index, value in enumerate(values):
+            pipeline._read_value(doc, value, index, detector, sink)
+    return True
+
+
+def _plain_run(run: list[bytes], start: tuple[int, int], steps: list) -> bool:
+    """Decode a run of lines generically into ``steps``; False if any line is not one whole
+    JSON document (then a following page line might belong to it: the generic path decides)."""
+    from hashtide.ingest.sources import Document, iter_documents
+
+    for doc in iter_documents(io.BytesIO(b"".join(run))):
+        if doc.error is not None or doc.raw.count(b"\n") > 1:
+            return False
+        steps.append((Document(doc.line + start[0] - 1, doc.offset + start[1], doc.raw, doc.value, None), None))
+    return True
 
 
 def _slice_result(sink, account, report, offset: int, piece: bytes) -> Chunk:

@@ -72,13 +72,22 @@ def ingest(
         except SourceError as exc:
             fail(str(exc))
         except PartialIngest as exc:
-            report, code = exc.report, 2
-            for message in exc.errors:
-                err.print(f"[bold red]error:[/] {message}", highlight=False)
+            report, code = _partial(exc)
         except StrictStop as exc:
             fail(f"rejected record under --strict: {exc}", code=1)
         except IngestError as exc:
             fail(str(exc))
+    _finish(report, code, as_json)
+
+
+def _partial(exc: PartialIngest) -> tuple[IngestReport, int]:
+    """Some paths could not be ingested: say which, keep the account of the others, exit 2."""
+    for message in exc.errors:
+        err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return exc.report, 2
+
+
+def _finish(report: IngestReport, code: int, as_json: bool) -> None:
     _show_problems(report)
     if as_json:
         print_json({k: v for k, v in report.as_dict().items() if k != "problems"})
@@ -112,16 +121,8 @@ def _ingest_spark(paths, corpus, fmt, map_, platform, strict, as_json, master) -
         except SourceError as exc:
             fail(str(exc))
         except PartialIngest as exc:
-            report, code = exc.report, 2
-            for message in exc.errors:
-                err.print(f"[bold red]error:[/] {message}", highlight=False)
-    _show_problems(report)
-    if as_json:
-        print_json({k: v for k, v in report.as_dict().items() if k != "problems"})
-    else:
-        _show_account(report)
-    if code:
-        raise typer.Exit(code)
+            report, code = _partial(exc)
+    _finish(report, code, as_json)
 
 
 class _progress:

@@ -199,3 +199,13 @@ def test_a_mastodon_delete_receipt_alone_is_not_taken_for_a_tweet(tmp_path):
                                 "account": {"id": "1", "acct": "a", "username": "a"}}) + "\n")
     report = run(tmp_path, path)
     assert report.files[0].format == "mastodon" and report.ingested == 0
+
+
+def test_an_unrecognised_array_element_is_quarantined_with_its_own_bytes(tmp_path, shared_data):
+    tweet = json.loads((shared_data / V2 / "twarccsv-flat.jsonl").read_text().splitlines()[0])
+    path = tmp_path / "array.json"
+    path.write_text(json.dumps([tweet, {"recipe": "soup"}]))
+    report = run(tmp_path, path)
+    assert (report.ingested, report.rejected) == (1, 1)
+    with Corpus.open(tmp_path / "c.duckdb", read_only=True) as corpus:
+        assert corpus.con.execute("select raw from quarantine").fetchall() == [(b'{"recipe":"soup"}',)]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import os
-from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import BinaryIO
@@ -221,7 +220,3 @@ def _ipc(table: pa.Table) -> bytes:
 
 def read_ipc(data: bytes) -> pa.Table:
     return pa.ipc.open_stream(data).read_all()
-
-
-def merge_counts(into: Counter, more: dict[str, int]) -> None:
-    into.update(more)

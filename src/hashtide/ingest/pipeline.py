@@ -203,9 +203,9 @@ def _why(sink: _Collector) -> str:
 def _read_value(doc, value: Any, index: int, detector: Detector, sink: _Collector) -> None:
     reader = detector(value)
     if reader is None:
-        sink.reject(doc.line, doc.offset, item_key(index, 0), f"unrecognised record ({describe(value)})",
-                    doc.raw if len(doc.raw) < 1 << 20 or not isinstance(doc.value, list)
-                    else msgspec.json.encode(value))
+        # an element of a top-level array keeps its own bytes, not the whole array's
+        raw = msgspec.json.encode(value) if isinstance(doc.value, list) else doc.raw
+        sink.reject(doc.line, doc.offset, item_key(index, 0), f"unrecognised record ({describe(value)})", raw)
         return
     sink.recognised = True
     sink.account.format = reader.NAME
@@ -424,17 +424,6 @@ def _log(corpus: Corpus, started: dt.datetime, paths: list[str], report: IngestR
 # Posts without a corpus (live trend detection)
 
 
-class _PostSink(_Collector):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.ready: list[list[Post]] = []
-
-    def flush(self) -> None:
-        if self.top:
-            self.ready.append(self.top)
-        self.discard()
-
-
 def read_posts(paths: Iterable[str], fmt: str | None = None, batch_posts: int = BATCH_POSTS) -> Iterator[pa.Table]:
     """Top-level posts of ``paths`` as POST_SCHEMA Arrow tables, streamed; nothing is stored.
 
@@ -442,30 +431,22 @@ def read_posts(paths: Iterable[str], fmt: str | None = None, batch_posts: int = 
     otherwise be counted once per page that embeds it.
     """
     for path in paths:
-        account = FileAccount(path=label_of(path))
-        sink = _PostSink(account.path, account, IngestReport(), strict=False)
-        sink.flush_size = batch_posts
-        gen = _stream_source(path, fmt, sink)
-        yield from gen
-
-
-def _stream_source(path: str, fmt: str | None, sink: _PostSink) -> Iterator[pa.Table]:
-    stream = sources.open_source(path)
-    detector = Detector(fmt)
-    try:
-        for doc in sources.iter_documents(stream):
-            if doc.error is None:
-                values = doc.value if isinstance(doc.value, list) else (doc.value,)
-                for index, value in enumerate(values):
-                    _read_value(doc, value, index, detector, sink)
-            sink.rejects.clear()
-            if len(sink.top) >= sink.flush_size:
-                sink.flush()
-            while sink.ready:
-                yield posts_to_arrow(sink.ready.pop(0))
-        sink.flush()
-        while sink.ready:
-            yield posts_to_arrow(sink.ready.pop(0))
-    finally:
-        if stream is not sources.sys.stdin.buffer:
-            stream.close()
+        label = label_of(path)
+        sink = _Collector(label, FileAccount(path=label), IngestReport(), strict=False)
+        stream = sources.open_source(path)
+        detector = Detector(fmt)
+        try:
+            for doc in sources.iter_documents(stream):
+                if doc.error is None:
+                    values = doc.value if isinstance(doc.value, list) else (doc.value,)
+                    for index, value in enumerate(values):
+                        _read_value(doc, value, index, detector, sink)
+                if len(sink.top) >= batch_posts:
+                    yield posts_to_arrow(sink.top)
+                    sink.discard()
+                sink.rejects.clear()
+            if sink.top:
+                yield posts_to_arrow(sink.top)
+        finally:
+            if stream is not sources.sys.stdin.buffer:
+                stream.close()

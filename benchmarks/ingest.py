@@ -2,6 +2,7 @@
 
     python benchmarks/ingest.py --scale 2.0        # a metoo-2017 world of ~1 M+ tweets
     python benchmarks/ingest.py --input FILE.jsonl # any twarc2 file
+    python benchmarks/ingest.py --skip-peers --input DAY1.jsonl DAY2.jsonl ...  # memory at 5 M+
 
 Method: the simulator writes a twarc2 file (pages of 100 tweets with ``includes``, the format
 twarc2 itself writes); then, on that same file, one after the other:
@@ -43,15 +44,16 @@ def simulated_twarc2(folder: Path, scale: float, seed: int) -> Path:
     return target
 
 
-def parse_floor(path: Path) -> tuple[float, int]:
+def parse_floor(paths: list[Path]) -> tuple[float, int]:
     decode = msgspec.json.decode
     tweets = 0
     start = time.perf_counter()
-    with open(path, "rb") as f:
-        for line in f:
-            page = decode(line)
-            data = page.get("data")
-            tweets += len(data) if isinstance(data, list) else 1
+    for path in paths:
+        with open(path, "rb") as f:
+            for line in f:
+                page = decode(line)
+                data = page.get("data")
+                tweets += len(data) if isinstance(data, list) else 1
     return time.perf_counter() - start, tweets
 
 
@@ -59,16 +61,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=float, default=0.2, help="metoo-2017 scale for the simulated file")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--input", type=Path, help="a twarc2 file to use instead of simulating one")
+    parser.add_argument("--input", type=Path, nargs="+",
+                        help="twarc2 files to use instead of simulating one (several only with --skip-peers)")
     parser.add_argument("--skip-peers", action="store_true", help="time hashtide and the floor only")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hashtide-bench-") as tmp:
         folder = Path(tmp)
-        path = args.input or simulated_twarc2(folder, args.scale, args.seed)
-        size = path.stat().st_size
-        floor_s, tweets = parse_floor(path)
+        if args.input and len(args.input) > 1 and not args.skip_peers:
+            parser.error("the twarc2 peers read one file: give one --input, or --skip-peers")
+        paths = args.input or [simulated_twarc2(folder, args.scale, args.seed)]
+        path = paths[0]
+        size = sum(p.stat().st_size for p in paths)
+        floor_s, tweets = parse_floor(paths)
         rows = [{"tool": "parse floor (msgspec, 1 core)", "seconds": floor_s, "rss": 0}]
-        seconds, rss, result = run([str(BIN / "hashtide"), "ingest", str(path), "--corpus", str(folder / "b.duckdb"), "--json"])
+        seconds, rss, result = run([str(BIN / "hashtide"), "ingest", *map(str, paths), "--corpus", str(folder / "b.duckdb"), "--json"])
         account = msgspec.json.decode(result.stdout)
         rows.append({"tool": "hashtide ingest", "seconds": seconds, "rss": rss})
         if not args.skip_peers:
@@ -85,7 +91,7 @@ def main() -> None:
         row["hashtide speed-up"] = f"{row['seconds'] / ours:.2f}x"
         row["seconds"] = f"{row['seconds']:.1f}"
     print(f"# ingest benchmark, {time.strftime('%Y-%m-%d')}, {machine()}")
-    print(f"# input: {path.name if args.input else f'simulated metoo-2017 scale {args.scale}'}: "
+    print(f"# input: {', '.join(p.name for p in paths) if args.input else f'simulated metoo-2017 scale {args.scale}'}: "
           f"{tweets:,} tweets in data, {size / 2**20:,.0f} MB; hashtide stored {account['ingested']:,} "
           f"+ {account['referenced']:,} referenced")
     print(table(rows, ["tool", "seconds", "tweets/s", "peak RSS", "hashtide speed-up"]))

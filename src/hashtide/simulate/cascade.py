@@ -3,24 +3,30 @@
 Hawkes, "Spectra of some self-exciting and mutually exciting point processes" (Biometrika 1971);
 the cluster representation of Hawkes & Oakes (J. Appl. Prob. 1974): *immigrants* arrive from an
 exogenous rate and each event begets a Poisson number of children (mean = the branching ratio
-``m`` < 1, scaled by the parent's follower reach, as in Zhao et al., "SEISMIC", KDD 2015) after
-heavy-tailed (lognormal) delays. The expected size is ``immigrants / (1 - m)``.
+``m`` < 1, scaled by the parent's follower reach relative to the mean reach of its platform's
+posts, as in Zhao et al., "SEISMIC", KDD 2015) after heavy-tailed (lognormal) delays. The expected
+size is ``immigrants / (1 - m)``.
 
 Here the immigrants are the launching post, the adopters (original posts whose times follow a
 lognormal adoption curve after the onset plus the lag of their country and platform, thinned by
 the daily cycle of the country's time zone) and the planted reply storm and reposts under the
 launching post. Children are reposts, replies and quotes on the parent's platform; a repost's
-children attach to the reposted post, as the platforms do. Everything is drawn a generation at a
-time as numpy arrays.
+children attach to the reposted post, as the platforms do. Everything is drawn as numpy arrays, a
+block at a time: a block of at most :data:`BLOCK` immigrants, then its descendants depth first,
+the reactions to at most BLOCK parents at a time. The cluster form makes that exact: each post's
+children depend on that post alone. So a burst of any size costs a few blocks of memory; its posts
+go to the caller as they are drawn (spill.py keeps them on disk).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
 from hashtide.simulate.rows import CASCADE, TAG_SLOTS
 from hashtide.simulate.scenarios import COUNTRIES, COUNTRY_CODES, ORIGINAL, PLATFORM_NAMES, QUOTE, REPLY, REPOST, Burst
-from hashtide.simulate.world import World, daily_cycle
+from hashtide.simulate.world import World, daily_cycle, reach
 
 MIN_DELAY_MS = 1000  # a reaction comes at least a second later: keeps parents strictly first
 HOMOPHILY = 0.35  # share of reactions from the parent's own country (the rest follow the burst's mix)
@@ -41,73 +47,115 @@ class BurstPlan:
         self.form_shares = np.cumsum([share for _, share in forms])
 
 
-def generate(plan: BurstPlan, world: World, rng: np.random.Generator) -> np.ndarray:
-    """All posts of one burst, as :data:`CASCADE` rows sorted by time (``parent`` and ``root``
-    index rows of the returned array; ``pid`` unset)."""
+def generate(plan: BurstPlan, world: World, rng: np.random.Generator, emit: Callable[[np.ndarray], None]) -> int:
+    """Draw all posts of one burst, handing them to ``emit`` as :data:`CASCADE` rows a block at a
+    time: at most :data:`BLOCK` immigrants, or the reactions to at most BLOCK parents (``parent``
+    and ``root``: row numbers within the burst, in the order drawn); returns the number of rows.
+
+    The immigrants come a block at a time, and each block's descendants are drawn before the next
+    block (depth first, a block of reactions at a time), so what is held is a few blocks."""
     burst = plan.burst
     onset_ms = burst.onset_us // 1000
-    m = burst.branching
     storm_replies = round(burst.origin_replies * plan.scale)
     storm_reposts = round(burst.origin_reposts * plan.scale)
-    immigrants = max(0, round(burst.posts * plan.scale * (1 - m)) - 1 - storm_replies - storm_reposts)
-
+    immigrants = max(0, round(burst.posts * plan.scale * (1 - burst.branching)) - 1 - storm_replies - storm_reposts)
     platform_code, launcher = world.launchers[burst.tag]
     launcher_platform = PLATFORM_NAMES.index(platform_code)
     launcher_country = COUNTRY_CODES.index(burst.launcher_country)
-    countries, c_share, c_lag = _mix(burst.countries or {burst.launcher_country: (1.0, 0.0)}, COUNTRY_CODES)
-    platforms, p_share, p_lag = _mix(burst.platforms, PLATFORM_NAMES)
+    drawing = _Drawing(plan, world, rng, emit)
 
-    gen = _Generation()
-    gen.add(t=[onset_ms], platform=[launcher_platform], country=[launcher_country], author=[launcher],
-            kind=[ORIGINAL], parent=[-1], tagged=[True])
-    # adopters
-    ci = _draw(c_share, immigrants, rng)
-    pi = _draw(p_share, immigrants, rng)
-    t, pick = _adoption_times(onset_ms, countries[ci], c_lag[ci] + p_lag[pi], burst, rng)
-    gen.add(t=t, platform=platforms[pi][pick], country=countries[ci][pick], author=None, kind=np.full(immigrants, ORIGINAL),
-            parent=np.full(immigrants, -1), tagged=np.ones(immigrants, bool))
+    launch = drawing.rows({"t": [onset_ms], "platform": [launcher_platform], "country": [launcher_country],
+                           "author": [launcher], "kind": [ORIGINAL], "parent": [-1], "tagged": [True]})
+    drawing.add(launch)
     # the reply storm and reposts under the launching post
-    n = storm_replies + storm_reposts
-    t = onset_ms + MIN_DELAY_MS + (np.exp(rng.normal(np.log(burst.storm_median_h * 3.6e6), 1.2, n))).astype(np.int64)
-    kind = np.where(np.arange(n) < storm_replies, REPLY, REPOST)
-    tagged = np.where(kind == REPOST, True, rng.random(n) < burst.storm_reply_tag_share)
-    country = _reacting_country(np.full(n, launcher_country), t, onset_ms, countries, c_share, c_lag, rng)
-    gen.add(t=t, platform=np.full(n, launcher_platform), country=country, author=None, kind=kind,
-            parent=np.zeros(n, np.int64), tagged=tagged)
-    rows = gen.finish(plan, world, rng, first=0)
-    rows["root"][rows["kind"] == REPLY] = 0  # the storm's replies sit in the launching post's thread
-    rows["tags"][rows["kind"] == REPOST] = rows["tags"][0]  # a repost carries what it reposts
-    frames = [rows]
-    offspring_of = np.arange(len(rows))
-    while len(offspring_of):
-        rows = _children(frames, offspring_of, plan, world, countries, c_share, c_lag, onset_ms, rng)
-        if rows is None:
-            break
-        start = sum(len(f) for f in frames)
-        frames.append(rows)
-        offspring_of = np.arange(start, start + len(rows))
-    return _sorted(np.concatenate(frames))
+    for lo, hi in _blocks(storm_replies + storm_reposts):
+        n = hi - lo
+        t = onset_ms + MIN_DELAY_MS + (np.exp(rng.normal(np.log(burst.storm_median_h * 3.6e6), 1.2, n))).astype(np.int64)
+        kind = np.where(np.arange(lo, hi) < storm_replies, REPLY, REPOST)
+        tagged = np.where(kind == REPOST, True, rng.random(n) < burst.storm_reply_tag_share)
+        country = _reacting_country(np.full(n, launcher_country), t, onset_ms, drawing.countries, drawing.c_share,
+                                    drawing.c_lag, rng)
+        rows = drawing.rows({"t": t, "platform": np.full(n, launcher_platform), "country": country, "kind": kind,
+                             "parent": np.zeros(n, np.int64), "tagged": tagged})
+        rows["root"][rows["kind"] == REPLY] = launch["row"][0]  # the storm's replies sit in the launching post's thread
+        reposts = rows["kind"] == REPOST
+        rows["tags"][reposts] = launch["tags"][0]  # a repost carries what it reposts
+        targets = _targets_of(rows)
+        targets[reposts] = _targets_of(launch)[0]
+        drawing.add(rows, targets)
+    # the adopters
+    countries, c_share, c_lag = drawing.countries, drawing.c_share, drawing.c_lag
+    platforms, p_share, p_lag = _mix(burst.platforms, PLATFORM_NAMES)
+    for lo, hi in _blocks(immigrants):
+        n = hi - lo
+        ci = _draw(c_share, n, rng)
+        pi = _draw(p_share, n, rng)
+        t, pick = _adoption_times(onset_ms, countries[ci], c_lag[ci] + p_lag[pi], burst, rng)
+        drawing.add(drawing.rows({"t": t, "platform": platforms[pi][pick], "country": countries[ci][pick],
+                                  "kind": np.full(n, ORIGINAL), "parent": np.full(n, -1), "tagged": np.ones(n, bool)}))
+    return drawing.drawn
 
 
-class _Generation:
-    def __init__(self):
-        self.parts: list[dict] = []
+BLOCK = 1 << 16  # posts drawn together, and parents whose reactions are drawn together
 
-    def add(self, **columns):
-        self.parts.append({k: (None if v is None else np.asarray(v)) for k, v in columns.items()})
 
-    def finish(self, plan: BurstPlan, world: World, rng: np.random.Generator, first: int) -> np.ndarray:
-        cols = {}
-        for key in ("t", "platform", "country", "kind", "parent", "tagged"):
-            cols[key] = np.concatenate([p[key] for p in self.parts])
-        authors = []
-        for p in self.parts:
-            authors.append(p["author"] if p["author"] is not None else _authors(p["platform"], p["country"], world, rng))
-        cols["author"] = np.concatenate(authors)
-        keep = cols["t"] < plan.end_ms
-        keep[0] = True  # the launching post
-        return _rows({k: v[keep] for k, v in cols.items()}, plan, rng, first,
-                     variant=None, cooc=None)
+def _blocks(n: int) -> list[tuple[int, int]]:
+    return [(lo, min(lo + BLOCK, n)) for lo in range(0, n, BLOCK)]
+
+
+def _targets_of(rows: np.ndarray) -> np.ndarray:
+    """What reactions to ``rows`` need of the post they attach to, for posts that are their own."""
+    return rows[["row", "platform", "author", "root", "tags"]].copy()
+
+
+class _Drawing:
+    """One burst being drawn: numbers the rows, hands them out, draws their descendants."""
+
+    def __init__(self, plan: BurstPlan, world: World, rng: np.random.Generator, emit: Callable[[np.ndarray], None]):
+        self.plan, self.world, self.rng, self.emit = plan, world, rng, emit
+        burst = plan.burst
+        self.onset_ms = burst.onset_us // 1000
+        self.countries, self.c_share, self.c_lag = _mix(burst.countries or {burst.launcher_country: (1.0, 0.0)}, COUNTRY_CODES)
+        self.drawn = 0
+
+    def rows(self, cols: dict) -> np.ndarray:
+        """Rows of immigrants (authors drawn when not given), those past the window's end dropped
+        but for the launching post (row 0)."""
+        cols = {k: np.asarray(v) for k, v in cols.items()}
+        if "author" not in cols:
+            cols["author"] = _authors(cols["platform"], cols["country"], self.world, self.rng)
+        keep = (cols["t"] < self.plan.end_ms) | (self.drawn == 0)
+        return _rows({k: v[keep] for k, v in cols.items()}, self.plan, self.rng, self.drawn, variant=None, cooc=None)
+
+    def add(self, rows: np.ndarray, targets: np.ndarray | None = None) -> None:
+        """Hand out ``rows`` (numbered by :meth:`rows`), then draw all their descendants, depth
+        first, a block of parents at a time."""
+        self._hand_out(rows)
+        stack = [_Frontier(rows, _targets_of(rows) if targets is None else targets)]
+        while stack:
+            children = _children(stack.pop(), self.drawn, self.plan, self.world, self.countries, self.c_share,
+                                 self.c_lag, self.onset_ms, self.rng)
+            if children is None:
+                continue
+            self._hand_out(children.rows)
+            stack.extend(reversed([children.part(lo, hi) for lo, hi in _blocks(len(children.rows))]))
+
+    def _hand_out(self, rows: np.ndarray) -> None:
+        self.drawn += len(rows)
+        if len(rows):
+            self.emit(rows)
+
+
+class _Frontier:
+    """Posts whose reactions are to be drawn, and for each the post a reaction attaches to
+    (itself, or for a repost the reposted post: the platforms attach reactions there)."""
+
+    def __init__(self, rows: np.ndarray, targets: np.ndarray):
+        self.rows = rows
+        self.target = targets
+
+    def part(self, lo: int, hi: int) -> _Frontier:
+        return _Frontier(self.rows[lo:hi], self.target[lo:hi])
 
 
 def _rows(cols: dict, plan: BurstPlan, rng: np.random.Generator, first: int, variant, cooc) -> np.ndarray:
@@ -119,7 +167,8 @@ def _rows(cols: dict, plan: BurstPlan, rng: np.random.Generator, first: int, var
     rows["burst"] = plan.index
     rows["author"] = cols["author"]
     rows["parent"] = cols["parent"]
-    rows["root"] = first + np.arange(n)
+    rows["row"] = first + np.arange(n)
+    rows["root"] = rows["row"]
     rows["seed"] = rng.integers(0, 2**32, n, dtype=np.uint64).astype(np.uint32)
     drawn_variant = np.minimum(np.searchsorted(plan.form_shares, rng.random(n) * plan.form_shares[-1], side="right"),
                                len(plan.form_shares) - 1)
@@ -137,33 +186,29 @@ def _rows(cols: dict, plan: BurstPlan, rng: np.random.Generator, first: int, var
     return rows
 
 
-def _children(frames, parents_idx, plan, world, countries, c_share, c_lag, onset_ms, rng):
+def _children(frontier: _Frontier, first: int, plan, world, countries, c_share, c_lag, onset_ms, rng) -> _Frontier | None:
+    """The next generation: each post of ``frontier`` begets a Poisson number of reactions;
+    ``first`` is the row number of the first one."""
     burst = plan.burst
-    all_rows = frames if len(frames) == 1 else None
-    table = np.concatenate(frames) if all_rows is None else frames[0]
-    parents = table[parents_idx]
-    reach = np.clip((world_followers(world, parents) / 180.0) ** 0.4, 0.1, 30.0)
-    counts = rng.poisson(burst.branching * reach / reach.mean())
+    parents = frontier.rows
+    counts = rng.poisson(burst.branching * world_reach(world, parents["platform"], parents["author"]))
     total = int(counts.sum())
     if total == 0:
         return None
-    source = np.repeat(parents_idx, counts)
-    src = table[source]
+    source = np.repeat(np.arange(len(parents)), counts)
     delay = np.exp(rng.normal(np.log(burst.delay_median_min * 60_000), burst.delay_sigma, total)).astype(np.int64)
-    t = src["t"] + MIN_DELAY_MS + delay
+    t = parents["t"][source] + MIN_DELAY_MS + delay
     shares = np.cumsum(burst.child_kinds)
     kind = np.array([REPOST, REPLY, QUOTE])[np.minimum(np.searchsorted(shares, rng.random(total) * shares[-1], side="right"), 2)]
-    # a reaction to a repost is a reaction to the reposted post
-    target = np.where(src["kind"] == REPOST, src["parent"], source)
-    tgt = table[target]
+    tgt = frontier.target[source]
     platform = tgt["platform"]
     kind = np.where((platform == PLATFORM_NAMES.index("mastodon")) & (kind == QUOTE), REPLY, kind)
     keep = t < plan.end_ms
-    t, kind, target, tgt, platform, source = t[keep], kind[keep], target[keep], tgt[keep], platform[keep], source[keep]
+    t, kind, tgt, platform = t[keep], kind[keep], tgt[keep], platform[keep]
     if len(t) == 0:
         return None
     n = len(t)
-    parent_country = world_country(world, tgt)
+    parent_country = world_country(world, platform, tgt["author"])
     country = _reacting_country(parent_country, t, onset_ms, countries, c_share, c_lag, rng)
     tag_share = np.where(kind == QUOTE, 0.9, burst.reply_tag_share)
     parent_tagged = tgt["tags"][:, 0] >= 0
@@ -171,30 +216,34 @@ def _children(frames, parents_idx, plan, world, countries, c_share, c_lag, onset
     variant = np.where(kind == REPOST, np.where(parent_tagged, tgt["tags"][:, 0] & 3, -1), -1)
     cooc = np.full((n, TAG_SLOTS), -2, np.int32)
     cooc[kind == REPOST] = tgt["tags"][kind == REPOST]
-    cols = {"t": t, "platform": platform, "country": country, "kind": kind, "parent": target, "tagged": tagged,
+    cols = {"t": t, "platform": platform, "country": country, "kind": kind, "parent": tgt["row"], "tagged": tagged,
             "author": _authors(platform, country, world, rng)}
-    first = len(table)
     rows = _rows(cols, plan, rng, first, variant=variant, cooc=cooc)
     is_reply = kind == REPLY
     rows["root"][is_reply] = tgt["root"][is_reply]
-    return rows
+    targets = _targets_of(rows)
+    is_repost = kind == REPOST
+    targets[is_repost] = tgt[is_repost]
+    return _Frontier(rows, targets)
 
 
-def world_followers(world: World, rows: np.ndarray) -> np.ndarray:
-    out = np.empty(len(rows), np.float64)
+def world_reach(world: World, platform: np.ndarray, author: np.ndarray) -> np.ndarray:
+    """Each author's follower reach relative to the mean reach of the posts of its platform."""
+    out = np.empty(len(platform), np.float64)
     for p, name in enumerate(PLATFORM_NAMES):
-        where = rows["platform"] == p
+        where = platform == p
         if where.any():
-            out[where] = world.pools[name].followers[rows["author"][where]]
+            pool = world.pools[name]
+            out[where] = reach(pool.followers[author[where]]) / pool.mean_reach
     return out
 
 
-def world_country(world: World, rows: np.ndarray) -> np.ndarray:
-    out = np.empty(len(rows), np.int64)
+def world_country(world: World, platform: np.ndarray, author: np.ndarray) -> np.ndarray:
+    out = np.empty(len(platform), np.int64)
     for p, name in enumerate(PLATFORM_NAMES):
-        where = rows["platform"] == p
+        where = platform == p
         if where.any():
-            out[where] = world.pools[name].country[rows["author"][where]]
+            out[where] = world.pools[name].country[author[where]]
     return out
 
 
@@ -249,14 +298,3 @@ def _reacting_country(parent_country, t, onset_ms, countries, shares, lags, rng)
     reached = t >= onset_ms + lags[drawn]
     keep_own = (rng.random(n) < HOMOPHILY) | ~reached
     return np.where(keep_own, parent_country, other)
-
-
-def _sorted(rows: np.ndarray) -> np.ndarray:
-    order = np.argsort(rows["t"], kind="stable")
-    rank = np.empty(len(order), np.int64)
-    rank[order] = np.arange(len(order))
-    rows = rows[order]
-    has_parent = rows["parent"] >= 0
-    rows["parent"][has_parent] = rank[rows["parent"][has_parent]]
-    rows["root"] = rank[rows["root"]]
-    return rows

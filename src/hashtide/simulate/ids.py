@@ -30,6 +30,8 @@ _CID_PREFIX = bytes([0x01, 0x71, 0x12, 0x20])  # CIDv1, dag-cbor, sha2-256, 32 b
 
 def twitter_snowflake(ms, worker, sequence):
     """Twitter ids of posts (or accounts) created at epoch milliseconds ``ms`` (arrays work)."""
+    if isinstance(ms, int) and isinstance(worker, int) and isinstance(sequence, int):  # plain ints: no numpy round trip
+        return ((ms - TWITTER_EPOCH_MS) << 22) | (worker << 12) | sequence
     return ((np.asarray(ms, dtype=np.int64) - TWITTER_EPOCH_MS) << 22) | (np.asarray(worker, dtype=np.int64) << 12) | np.asarray(sequence, dtype=np.int64)
 
 
@@ -40,6 +42,8 @@ def snowflake_ms(snowflake: int) -> int:
 
 def mastodon_id(ms, sequence):
     """Mastodon ids: milliseconds in the high bits, a 16-bit sequence below."""
+    if isinstance(ms, int) and isinstance(sequence, int):
+        return (ms << 16) | (sequence & 0xFFFF)
     return (np.asarray(ms, dtype=np.int64) << 16) | (np.asarray(sequence, dtype=np.int64) & 0xFFFF)
 
 

@@ -1,8 +1,16 @@
 """The compact row layouts of generated posts (numpy structured dtypes).
 
-``CASCADE`` rows hold every post of the planted bursts for the whole run (they are referenced by
-later replies and reposts at any distance), so they are small. ``ROW`` is a post as one time
-chunk writes it: the cascade fields plus what rendering needs of its parent and root.
+A planted post goes through three layouts, none of them held for the whole run in memory:
+
+- ``CASCADE``: as drawn, a generation at a time (cascade.py); ``parent`` and ``root`` are row
+  numbers within the burst, in the order drawn. Spilled to a file per hour of the window.
+- ``PLANTED``: numbered, one hour at a time in time order (spill.py): ``parent`` and ``root`` are
+  now serials, the global time rank of the planted posts (the serial of a row is its hour's first
+  serial plus its place in the file, so it is not stored).
+- ``ROW``: a post as one time chunk writes it, planted or background: the fields above plus what
+  rendering needs of its parent and root (their authors and platform ids). The planted rows
+  written are appended to a file by serial, for later replies and reposts to read their parent.
+
 Tags are codes ``tag_id * 4 + display_variant`` (-1: none), four slots per post.
 """
 
@@ -11,28 +19,33 @@ from __future__ import annotations
 import numpy as np
 
 TAG_SLOTS = 4
+_WHO = [("platform", "i1"), ("kind", "i1"), ("burst", "i2"), ("author", "i4")]
 
 CASCADE = np.dtype([
     ("t", "i8"),  # epoch milliseconds
-    ("platform", "i1"),
-    ("kind", "i1"),
-    ("burst", "i2"),
-    ("author", "i4"),
+    *_WHO,
+    ("row", "i4"),  # this post's row number within its burst, in the order drawn
     ("parent", "i4"),  # row of the parent (-1: none)
     ("root", "i4"),  # row of the conversation root
     ("seed", "u4"),  # text seed
     ("geo", "?"),
     ("tags", "i4", (TAG_SLOTS,)),
-    ("pid", "i8"),  # the platform's integer id, assigned when written
+])
+
+PLANTED = np.dtype([
+    ("t", "i8"),
+    *_WHO,
+    ("parent", "i8"),  # serial of the parent (-1: none)
+    ("root", "i8"),  # serial of the conversation root
+    ("seed", "u4"),
+    ("geo", "?"),
+    ("tags", "i4", (TAG_SLOTS,)),
 ])
 
 ROW = np.dtype([
-    ("serial", "i8"),  # cascade row for planted posts, else a running number past them
+    ("serial", "i8"),  # time rank for planted posts, else a running number past them
     ("t", "i8"),
-    ("platform", "i1"),
-    ("kind", "i1"),
-    ("burst", "i2"),
-    ("author", "i4"),
+    *_WHO,
     ("parent", "i8"),  # serial of the parent (-1: none)
     ("parent_author", "i4"),
     ("root_author", "i4"),

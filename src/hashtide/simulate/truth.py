@@ -85,6 +85,28 @@ class _Tally:
                 for i in np.flatnonzero(self.posts)}
 
 
+class _AccountSet:
+    """A set of account numbers of one pool, as bits (an eighth of a byte an account).
+
+    >>> s = _AccountSet(20); s.add(np.array([3, 17, 3])); len(s), s.members().tolist()
+    (2, [3, 17])
+    """
+
+    def __init__(self, accounts: int):
+        self.accounts = accounts
+        self.bits = np.zeros((accounts + 7) // 8, np.uint8)
+
+    def add(self, members: np.ndarray) -> None:
+        members = np.asarray(members, np.int64)
+        np.bitwise_or.at(self.bits, members >> 3, np.left_shift(1, members & 7).astype(np.uint8))
+
+    def members(self) -> np.ndarray:
+        return np.flatnonzero(np.unpackbits(self.bits, count=self.accounts, bitorder="little"))
+
+    def __len__(self) -> int:
+        return int(np.bitwise_count(self.bits).sum())
+
+
 class _BurstTruth:
     def __init__(self, index: int, tag_id: int, pools: dict, enabled: np.ndarray):
         self.index = index
@@ -99,21 +121,34 @@ class _BurstTruth:
         self.countries = _Tally(len(COUNTRY_CODES))
         self.languages = _Tally(len(LANGUAGES))
         names = [PLATFORM_NAMES[p] for p in range(len(PLATFORM_NAMES)) if enabled[p]]
-        self.seen = {n: np.zeros(len(pools[n]), bool) for n in names if n in pools}
-        self.seen_geo = {n: np.zeros(len(pools[n]), bool) for n in self.seen}
-        self.lang_keys: list[np.ndarray] = []  # (language, platform, author) keys, compacted now and then
-        self.lang_key_count = 0
+        self.seen = {n: _AccountSet(len(pools[n])) for n in names if n in pools}
+        self.seen_geo = {n: _AccountSet(len(pools[n])) for n in self.seen}
+        # distinct (language, author): mostly an author in their own language (a set per platform),
+        # else reposts of another language's post, as (language, platform, author) keys
+        self.own_language = {n: _AccountSet(len(pools[n])) for n in self.seen}
+        self.other_language = np.zeros(0, np.int64)  # distinct keys, sorted
+        self.other_pending: list[np.ndarray] = []  # keys since, merged in when they outnumber them
+        self.other_pending_count = 0
 
-    def add_lang_keys(self, keys: np.ndarray) -> None:
-        self.lang_keys.append(keys)
-        self.lang_key_count += len(keys)
-        if self.lang_key_count > 1_000_000:
-            self.lang_keys = [np.unique(np.concatenate(self.lang_keys))]
-            self.lang_key_count = len(self.lang_keys[0])
+    def add_languages(self, platform: str, pool, code: np.ndarray, authors: np.ndarray) -> None:
+        own = code == pool.lang[authors]
+        self.own_language[platform].add(authors[own])
+        keys = (code[~own] << 34) | (PLATFORM_NAMES.index(platform) << 32) | authors[~own].astype(np.int64)
+        self.other_pending.append(keys)
+        self.other_pending_count += len(keys)
+        if self.other_pending_count > max(100_000, len(self.other_language)):  # amortised: a merge per doubling
+            self._merge_other_languages()
 
-    def authors_by_language(self) -> np.ndarray:
-        keys = np.unique(np.concatenate(self.lang_keys)) if self.lang_keys else np.zeros(0, np.int64)
-        return np.bincount(keys >> 34, minlength=len(LANGUAGES))
+    def _merge_other_languages(self) -> None:
+        self.other_language = np.unique(np.concatenate([self.other_language, *self.other_pending]))
+        self.other_pending, self.other_pending_count = [], 0
+
+    def authors_by_language(self, pools: dict) -> np.ndarray:
+        self._merge_other_languages()
+        counts = np.bincount(self.other_language >> 34, minlength=len(LANGUAGES))
+        for name, authors in self.own_language.items():
+            counts += np.bincount(pools[name].lang[authors.members()], minlength=len(LANGUAGES))
+        return counts
 
 
 class TruthBuilder:
@@ -171,10 +206,10 @@ class TruthBuilder:
             pool = self.world.pools[name]
             on = r["platform"] == p
             authors = r["author"][on]
-            b.seen[name][authors] = True
+            b.seen[name].add(authors)
             geo = on & r["geo"]
             if geo.any():
-                b.seen_geo[name][r["author"][geo]] = True
+                b.seen_geo[name].add(r["author"][geo])
                 b.countries.add(pool.country[r["author"][geo]].astype(np.int64), t[geo])
             lang = on & ((r["kind"] != REPOST) | (name != "bluesky"))
             if lang.any():
@@ -182,7 +217,7 @@ class TruthBuilder:
                 speaker = np.where(r["kind"][lang] == REPOST, r["parent_author"][lang], r["author"][lang])
                 code = pool.lang[speaker].astype(np.int64)
                 b.languages.add(code, t[lang])
-                b.add_lang_keys((code << 34) | (int(p) << 32) | r["author"][lang].astype(np.int64))
+                b.add_languages(name, pool, code, r["author"][lang])
 
     def _describe(self, row, shown: int) -> dict[str, Any]:
         platform = PLATFORM_NAMES[int(row["platform"])]
@@ -233,11 +268,11 @@ class TruthBuilder:
                                                   "cooccurrence": int(self.pair[b.index, other.index])})
         authors_by_platform = np.zeros(len(PLATFORM_NAMES), np.int64)
         authors_by_country = np.zeros(len(COUNTRY_CODES), np.int64)
-        authors_by_lang = b.authors_by_language()
+        authors_by_lang = b.authors_by_language(self.world.pools)
         for name, seen in b.seen.items():
             pool_n = self.world.pools[name]
-            authors_by_platform[PLATFORM_NAMES.index(name)] = int(seen.sum())
-            authors_by_country += np.bincount(pool_n.country[b.seen_geo[name]], minlength=len(COUNTRY_CODES))
+            authors_by_platform[PLATFORM_NAMES.index(name)] = len(seen)
+            authors_by_country += np.bincount(pool_n.country[b.seen_geo[name].members()], minlength=len(COUNTRY_CODES))
         entry = {
             "tag": burst.tag,
             "key": normalise_tag(burst.tag),

@@ -4,14 +4,15 @@ heavy-tailed follower count, an activity weight and handles and ids of the platf
 Followers are lognormal (median about 180, sigma 1.9: a few accounts with millions), activity is
 Pareto (alpha 1.3: a few accounts post a great deal), as measured for Twitter by Kwak et al.,
 "What is Twitter, a social network or a news media?" (WWW 2010) and Cha et al. (ICWSM 2010).
-Accounts are arrays (numpy); names and handles are computed from the index when written, so a
-pool of millions costs a few bytes per account.
+An account costs 10 bytes (its country, language and running activity sum); every other
+attribute, names, handles and ids included, is computed from the account number when asked (a
+hash of it and the world's salt), so a pool of millions costs little and needs no drawing order.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -42,35 +43,97 @@ SERVERS = tuple(sorted({s for v in _SERVERS_BY_COUNTRY.values() for s in v} | se
 _ACCOUNTS_FROM = micros(dt.datetime(2011, 1, 1, tzinfo=dt.timezone.utc)) // 1000
 
 
+_MASK = (1 << 64) - 1
+_LANG, _FOLLOWERS, _FOLLOWERS_ANGLE, _ACTIVITY, _GEOTAG, _CREATED, _SERVER = range(7)
+
+
+def account_unit(accounts, attribute: int, salt: int):
+    """A uniform number in [0, 1) for each account and attribute: the splitmix64 finaliser
+    (Steele, Lea & Flood, "Fast splittable pseudorandom number generators", OOPSLA 2014) of the
+    account number, the attribute and the salt. ``accounts``: an int, or an array of uint64.
+
+    >>> account_unit(7, 1, 3) == float(account_unit(np.array([7], np.uint64), 1, 3)[0])
+    True
+    """
+    x = (accounts * 0x9E3779B97F4A7C15 + ((salt * 16 + attribute) * 0xD1B54A32D192ED03 & _MASK)) & _MASK
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+    return ((x ^ (x >> 31)) >> 11) * 2.0**-53
+
+
+class _Derived:
+    """An account attribute computed from the account number when asked (no memory), indexed
+    like an array by an account or an array of accounts; a few accounts' values can be set."""
+
+    def __init__(self, compute, size: int):
+        self.compute = compute
+        self.size = size
+        self.fixed: dict[int, object] = {}
+
+    def __getitem__(self, accounts):
+        if isinstance(accounts, (int, np.integer)):
+            accounts = int(accounts)
+            return self.fixed[accounts] if accounts in self.fixed else self.compute(accounts)
+        accounts = np.asarray(accounts)
+        values = self.compute(accounts.astype(np.uint64))
+        for account, value in self.fixed.items():
+            values[accounts == account] = value
+        return values
+
+    def __setitem__(self, account: int, value) -> None:
+        self.fixed[int(account)] = value
+
+    def __len__(self) -> int:
+        return self.size
+
+
 @dataclass
 class Pool:
-    """One platform's accounts, as parallel arrays indexed by account number."""
+    """One platform's accounts, indexed by account number: country and language as arrays (a
+    byte each), the running sum of activity weights that authors are drawn by (8 bytes); the
+    other attributes (followers, geotag, creation time, server) are computed from the account
+    number and the salt when asked. Accounts are numbered country by country, so a country's
+    accounts are a range."""
 
     platform: str
-    country: np.ndarray  # int16 index into COUNTRIES
-    lang: np.ndarray  # int16 index into LANGUAGES
-    followers: np.ndarray  # int64
-    activity: np.ndarray  # float64 weight of being the author of a post
-    geotag: np.ndarray  # bool: Twitter posts of this account carry a place
-    created_ms: np.ndarray  # int64
-    server: np.ndarray  # int16 index into SERVERS (Mastodon)
+    country: np.ndarray  # int8 index into COUNTRIES, ascending
+    lang: np.ndarray  # int8 index into LANGUAGES
+    cumulative: np.ndarray  # float64 running sum of the activity weights, restarting at each country
+    ranges: dict[int, tuple[int, int]]  # country -> (first account, end)
     salt: int
-    groups: dict[int, tuple[np.ndarray, np.ndarray]]  # country -> (accounts, cumulative activity)
-    numeric_id: np.ndarray = field(default=None)  # Twitter / Mastodon account ids
+    created_from: int  # creation time of account 0's slot, epoch ms
+    created_span: int  # ms between the slots of consecutive accounts
+    mean_reach: float = 1.0  # mean follower reach of the posts (accounts weighted by activity)
 
     def __post_init__(self):
-        n = np.arange(len(self.country), dtype=np.int64)
-        if self.platform == "mastodon":
-            self.numeric_id = ids.mastodon_id(self.created_ms, n)
-        else:
-            self.numeric_id = ids.twitter_snowflake(self.created_ms, (n >> 12) & 0x3FF, n & 0xFFF)
-        # names are computed on demand; the busiest accounts' are kept (bounded caches)
-        self.user_id = lru_cache(maxsize=1 << 17)(self._user_id)
-        self.username = lru_cache(maxsize=1 << 17)(self._username)
-        self.handle = lru_cache(maxsize=1 << 17)(self._handle)
+        size = len(self.country)
+        self.followers = _Derived(lambda a: followers_of(a, self.salt), size)  # int32
+        self.geotag = _Derived(lambda a: account_unit(a, _GEOTAG, self.salt) < 0.4, size)  # Twitter posts carry a place
+        # names are computed on demand; the busiest accounts' are kept (bounded caches: a name
+        # costs a microsecond or two to make, a did a few)
+        self.user_id = lru_cache(maxsize=1 << 15)(self._user_id)
+        self.username = lru_cache(maxsize=1 << 15)(self._username)
+        self.handle = lru_cache(maxsize=1 << 15)(self._handle)
 
     def __len__(self) -> int:
         return len(self.country)
+
+    def created_ms(self, i: int) -> int:
+        """Account ``i``'s creation time (epoch ms): a slot per account in account order, and a
+        moment in the first half of it, so times increase strictly and ids made of them are unique."""
+        return self.created_from + i * self.created_span + int(account_unit(i, _CREATED, self.salt) * max(1, self.created_span // 2))
+
+    def numeric_id(self, i: int) -> int:
+        """The Twitter or Mastodon id of account ``i``."""
+        created = self.created_ms(i)
+        if self.platform == "mastodon":
+            return int(ids.mastodon_id(created, i))
+        return int(ids.twitter_snowflake(created, (i >> 12) & 0x3FF, i & 0xFFF))
+
+    def server(self, i: int) -> int:
+        """Account ``i``'s home server (Mastodon), an index into SERVERS."""
+        options = _SERVER_OPTIONS[int(self.country[i])]
+        return options[int(account_unit(i, _SERVER, self.salt) * len(options))]
 
     def sample(self, countries: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """An author for each entry of ``countries``, drawn by activity among that country's
@@ -79,9 +142,10 @@ class Pool:
         u = rng.random(len(countries))
         for c in np.unique(countries):
             where = countries == c
-            members, cumulative = self.groups[int(c)]
+            first, end = self.ranges[int(c)]
+            cumulative = self.cumulative[first:end]
             pick = np.searchsorted(cumulative, u[where] * cumulative[-1], side="right")
-            authors[where] = members[np.minimum(pick, len(members) - 1)]
+            authors[where] = first + np.minimum(pick, end - first - 1)
         return authors
 
     # -- names and ids, computed from the account number ---------------------------------------
@@ -89,7 +153,7 @@ class Pool:
     def _user_id(self, i: int) -> str:
         if self.platform == "bluesky":
             return self.did(i)
-        return str(self.numeric_id[i])
+        return str(self.numeric_id(i))
 
     def did(self, i: int) -> str:
         return ids.did_plc(b"%d:%d" % (self.salt, i))
@@ -109,7 +173,7 @@ class Pool:
         if self.platform == "bluesky":
             return f"{name}.bsky.social"
         if self.platform == "mastodon":
-            server = SERVERS[self.server[i]]
+            server = SERVERS[self.server(i)]
             return name if server == COLLECTING_SERVER else f"{name}@{server}"
         return name
 
@@ -129,16 +193,15 @@ def build(scenario: Scenario, scale: float, seed: int) -> World:
     pools = {}
     for n, platform in enumerate(sorted(scenario.accounts)):
         size = max(len(COUNTRIES) * 20, round(scenario.accounts[platform] * scale))
-        rng = np.random.default_rng(np.random.SeedSequence([seed, 11, n]))
-        pools[platform] = _pool(platform, size, weights, rng, scenario.start_us // 1000, salt=seed * 1000 + n)
+        pools[platform] = _pool(platform, size, weights, scenario.start_us // 1000, salt=seed * 1000 + n)
     launchers = {}
     rng = np.random.default_rng(np.random.SeedSequence([seed, 12]))
     taken: set[tuple[str, int]] = set()
     for burst in scenario.bursts:
         pool = pools[burst.launcher_platform]
-        members = pool.groups[COUNTRY_CODES.index(burst.launcher_country)][0]
+        first, end = pool.ranges[COUNTRY_CODES.index(burst.launcher_country)]
         while True:
-            account = int(members[rng.integers(len(members))])
+            account = first + int(rng.integers(end - first))
             if (burst.launcher_platform, account) not in taken:
                 break
         taken.add((burst.launcher_platform, account))
@@ -148,34 +211,56 @@ def build(scenario: Scenario, scale: float, seed: int) -> World:
     return World(pools, launchers)
 
 
-def _pool(platform: str, size: int, weights: np.ndarray, rng: np.random.Generator, start_ms: int, salt: int) -> Pool:
+_CHUNK = 1 << 20  # accounts made at once
+
+
+def _pool(platform: str, size: int, weights: np.ndarray, start_ms: int, salt: int) -> Pool:
+    """Country by country, a chunk of accounts at a time: languages by the country's shares,
+    activity weights Pareto (alpha 1.3, capped) summed into the running sums."""
     per_country = np.maximum(3, np.round(weights * size)).astype(np.int64)
-    country = np.repeat(np.arange(len(COUNTRIES), dtype=np.int16), per_country)
+    country = np.repeat(np.arange(len(COUNTRIES), dtype=np.int8), per_country)
     size = len(country)
-    lang = np.empty(size, dtype=np.int16)
-    u = rng.random(size)
+    ends = np.cumsum(per_country)
+    ranges = {c: (int(end - n), int(end)) for c, (n, end) in enumerate(zip(per_country, ends))}
+    lang = np.empty(size, dtype=np.int8)
+    cumulative = np.empty(size, dtype=np.float64)
+    weighted_reach = total_activity = 0.0
     for c, spec in enumerate(COUNTRIES):
-        where = country == c
         shares = np.cumsum([share for _, share in spec.languages])
-        codes = np.array([LANGUAGES.index(code) for code, _ in spec.languages], dtype=np.int16)
-        lang[where] = codes[np.minimum(np.searchsorted(shares, u[where] * shares[-1], side="right"), len(codes) - 1)]
-    followers = np.minimum(np.exp(rng.normal(np.log(180.0), 1.9, size)), 5e7).astype(np.int64)
-    activity = np.minimum(rng.pareto(1.3, size) + 1.0, 2000.0)
-    geotag = rng.random(size) < 0.4
-    # creation times strictly increasing with the account number: ids derived from them are unique
+        codes = np.array([LANGUAGES.index(code) for code, _ in spec.languages], dtype=np.int8)
+        first, end = ranges[c]
+        carried = 0.0
+        for lo in range(first, end, _CHUNK):
+            hi = min(lo + _CHUNK, end)
+            accounts = np.arange(lo, hi, dtype=np.uint64)
+            u = account_unit(accounts, _LANG, salt)
+            lang[lo:hi] = codes[np.minimum(np.searchsorted(shares, u * shares[-1], side="right"), len(codes) - 1)]
+            # Pareto by inversion, as numpy's: (1 - u) ** (-1 / alpha) - 1, plus the minimum 1
+            activity = np.minimum((1.0 - account_unit(accounts, _ACTIVITY, salt)) ** (-1 / 1.3), 2000.0)
+            cumulative[lo:hi] = carried + np.cumsum(activity)
+            carried = cumulative[hi - 1]
+            weighted_reach += float(activity @ reach(followers_of(accounts, salt)))
+            total_activity += float(activity.sum())
     span = max(1, (start_ms - _ACCOUNTS_FROM) // size)
-    created_ms = _ACCOUNTS_FROM + np.arange(size, dtype=np.int64) * span + rng.integers(0, max(1, span // 2), size)
-    server = np.zeros(size, dtype=np.int16)
-    if platform == "mastodon":
-        for c, spec in enumerate(COUNTRIES):
-            where = np.flatnonzero(country == c)
-            options = _SERVERS_BY_COUNTRY.get(spec.code, ()) + _SERVERS_DEFAULT
-            server[where] = [SERVERS.index(options[k]) for k in rng.integers(0, len(options), len(where))]
-    groups = {}
-    for c in range(len(COUNTRIES)):
-        members = np.flatnonzero(country == c)
-        groups[c] = (members, np.cumsum(activity[members]))
-    return Pool(platform, country, lang, followers, activity, geotag, created_ms, server, salt, groups)
+    return Pool(platform, country, lang, cumulative, ranges, salt, _ACCOUNTS_FROM, span, weighted_reach / total_activity)
+
+
+def followers_of(accounts, salt: int):
+    """Lognormal follower counts (median 180, sigma 1.9, at most 50 million), by Box-Muller from
+    two of the account's uniform numbers; an int for an int, else an int32 array."""
+    radius = np.sqrt(-2.0 * np.log(1.0 - account_unit(accounts, _FOLLOWERS, salt)))
+    normal = radius * np.cos(2.0 * np.pi * account_unit(accounts, _FOLLOWERS_ANGLE, salt))
+    followers = np.minimum(np.exp(np.log(180.0) + 1.9 * normal), 5e7)
+    return int(followers) if isinstance(accounts, int) else followers.astype(np.int32)
+
+
+_SERVER_OPTIONS = [tuple(SERVERS.index(s) for s in _SERVERS_BY_COUNTRY.get(c.code, ()) + _SERVERS_DEFAULT) for c in COUNTRIES]
+
+
+def reach(followers: np.ndarray) -> np.ndarray:
+    """How far a post carries with its author's followers: sublinear in them, bounded both ways
+    (the follower-count kernel of Zhao et al., "SEISMIC", KDD 2015, flattened)."""
+    return np.clip((np.asarray(followers) / 180.0) ** 0.4, 0.1, 30.0)
 
 
 # Relative posting activity by local hour (trough before dawn, peak in the evening), the shape

@@ -128,8 +128,9 @@ class Twarc2Writer(_Renderer):
         self.files = _DailyFiles(out_dir, FILE_PATTERNS["twarc2"])
         self.pending: list[tuple] = []
         self.encoder = msgspec.json.Encoder()
-        self.user = lru_cache(maxsize=1 << 15)(self._user)
-        self.rendered: dict[int, dict] = {}  # recent tweets by id: parents are embedded again and again
+        # kept encoded (a third of the dicts' size): busy users and recent tweets come again and again
+        self.user = lru_cache(maxsize=1 << 15)(lambda author: msgspec.Raw(self.encoder.encode(self._user(author))))
+        self.rendered: dict[int, tuple[str, msgspec.Raw]] = {}  # recent tweets by id, for their replies and retweets
         self.url = _TWARC_URL.format(start=iso(window[0]).replace(":", "%3A"), end=iso(window[1]).replace(":", "%3A"))
         self.retrieved_at = retrieved_at
 
@@ -148,7 +149,7 @@ class Twarc2Writer(_Renderer):
         self.files.close()
 
     def _item(self, r, p) -> tuple:
-        tweet = self.tweet(r, p)
+        tweet = self._encoded(self.tweet(r, p))
         if len(self.rendered) > 50_000:
             self.rendered.clear()
         self.rendered[r[PID]] = tweet
@@ -157,10 +158,13 @@ class Twarc2Writer(_Renderer):
         if r[PARENT] >= 0:
             included = self.rendered.get(p[PID])
             if included is None:
-                included = self.tweet(p, None)
+                included = self._encoded(self.tweet(p, None))
             users.append(p[AUTHOR])
         place = self.place(r[AUTHOR]) if r[GEO] else None
         return tweet, included, users, place
+
+    def _encoded(self, tweet: dict) -> tuple[str, msgspec.Raw]:
+        return tweet["id"], msgspec.Raw(self.encoder.encode(tweet))
 
     def text(self, r) -> tuple[str, list, list, list]:
         """Text and its hashtag, mention and url entities, for a tweet that is not a retweet."""
@@ -244,7 +248,7 @@ class Twarc2Writer(_Renderer):
             "id": pool.user_id(author),
             "name": pool.display_name(author),
             "username": pool.username(author),
-            "created_at": iso(pool.created_ms[author] // 1000 * 1000),
+            "created_at": iso(pool.created_ms(author) // 1000 * 1000),
             "description": "",
             "public_metrics": {"followers_count": followers, "following_count": (author * 7919) % 2000,
                                "tweet_count": 50 + (author * 104729) % 40000, "listed_count": followers // 500},
@@ -284,13 +288,16 @@ class Twarc2Writer(_Renderer):
     def _flush(self) -> None:
         if not self.pending:
             return
-        items = self.pending[::-1]  # newest first, as the search endpoint returns them
+        # newest first, as the search endpoint returns them: by id, which within one millisecond
+        # follows the worker bits rather than the order of creation
+        items = sorted(self.pending, key=lambda item: int(item[0][0]), reverse=True)
         self.pending = []
-        data, tweets, users, places = [], {}, {}, {}
-        for tweet, included, authors, place in items:
+        page_ids, data, tweets, users, places = [], [], {}, {}, {}
+        for (tweet_id, tweet), included, authors, place in items:
+            page_ids.append(tweet_id)
             data.append(tweet)
             if included is not None:
-                tweets.setdefault(included["id"], included)
+                tweets.setdefault(included[0], included[1])
             for a in authors:
                 if a not in users:
                     users[a] = None
@@ -304,8 +311,8 @@ class Twarc2Writer(_Renderer):
         page = {
             "data": data,
             "includes": includes,
-            "meta": {"newest_id": data[0]["id"], "oldest_id": data[-1]["id"], "result_count": len(data),
-                     "next_token": "b26v89c19zqg8o3f" + _hexhash("next", data[-1]["id"]) + _hexhash("token", data[0]["id"])[:13]},
+            "meta": {"newest_id": page_ids[0], "oldest_id": page_ids[-1], "result_count": len(data),
+                     "next_token": "b26v89c19zqg8o3f" + _hexhash("next", page_ids[-1]) + _hexhash("token", page_ids[0])[:13]},
             "__twarc": {"url": self.url, "version": "2.14.0", "retrieved_at": self.retrieved_at},
         }
         self.files.write(self.encoder.encode(page) + b"\n")
@@ -415,7 +422,7 @@ class MastodonWriter(_Renderer):
         self.files.close()
 
     def _server(self, author: int) -> str:
-        return SERVERS[self.pool.server[author]]
+        return SERVERS[self.pool.server(author)]
 
     def account(self, author: int) -> dict:
         pool = self.pool
@@ -423,7 +430,7 @@ class MastodonWriter(_Renderer):
         name = pool.username(author)
         aid = pool.user_id(author)
         avatar = f"https://{COLLECTING_SERVER}/avatars/original/missing.png"
-        created = dt.datetime.fromtimestamp(pool.created_ms[author] // 86_400_000 * 86_400, dt.timezone.utc)
+        created = dt.datetime.fromtimestamp(pool.created_ms(author) // 86_400_000 * 86_400, dt.timezone.utc)
         return {
             "id": aid, "username": name, "acct": pool.handle(author), "display_name": pool.display_name(author),
             "locked": False, "bot": False, "discoverable": True, "indexable": True, "group": False,

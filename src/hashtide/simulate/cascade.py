@@ -228,13 +228,18 @@ def _children(frontier: _Frontier, first: int, plan, world, countries, c_share, 
 
 
 def world_reach(world: World, platform: np.ndarray, author: np.ndarray) -> np.ndarray:
-    """Each author's follower reach relative to the mean reach of the posts of its platform."""
+    """Each author's follower reach relative to the mean reach of the posts of its platform and
+    country. Relative to its own country's, so that every post begets ``branching`` reactions on
+    average wherever it is: a small country's pool can be dominated by one busy, widely followed
+    account, and against the platform's mean its reactions would beget more than one post each
+    (a supercritical cascade that fills the disk)."""
     out = np.empty(len(platform), np.float64)
     for p, name in enumerate(PLATFORM_NAMES):
         where = platform == p
         if where.any():
             pool = world.pools[name]
-            out[where] = reach(pool.followers[author[where]]) / pool.mean_reach
+            authors = author[where]
+            out[where] = reach(pool.followers[authors]) / pool.mean_reach[pool.country[authors]]
     return out
 
 

@@ -12,7 +12,7 @@ hash of it and the world's salt), so a pool of millions costs little and needs n
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -103,7 +103,8 @@ class Pool:
     salt: int
     created_from: int  # creation time of account 0's slot, epoch ms
     created_span: int  # ms between the slots of consecutive accounts
-    mean_reach: float = 1.0  # mean follower reach of the posts (accounts weighted by activity)
+    # per country: the mean follower reach of its posts (accounts weighted by activity)
+    mean_reach: np.ndarray = field(default_factory=lambda: np.ones(len(COUNTRIES)))
 
     def __post_init__(self):
         size = len(self.country)
@@ -224,12 +225,12 @@ def _pool(platform: str, size: int, weights: np.ndarray, start_ms: int, salt: in
     ranges = {c: (int(end - n), int(end)) for c, (n, end) in enumerate(zip(per_country, ends))}
     lang = np.empty(size, dtype=np.int8)
     cumulative = np.empty(size, dtype=np.float64)
-    weighted_reach = total_activity = 0.0
+    mean_reach = np.ones(len(COUNTRIES))
     for c, spec in enumerate(COUNTRIES):
         shares = np.cumsum([share for _, share in spec.languages])
         codes = np.array([LANGUAGES.index(code) for code, _ in spec.languages], dtype=np.int8)
         first, end = ranges[c]
-        carried = 0.0
+        carried = weighted_reach = 0.0
         for lo in range(first, end, _CHUNK):
             hi = min(lo + _CHUNK, end)
             accounts = np.arange(lo, hi, dtype=np.uint64)
@@ -240,9 +241,9 @@ def _pool(platform: str, size: int, weights: np.ndarray, start_ms: int, salt: in
             cumulative[lo:hi] = carried + np.cumsum(activity)
             carried = cumulative[hi - 1]
             weighted_reach += float(activity @ reach(followers_of(accounts, salt)))
-            total_activity += float(activity.sum())
+        mean_reach[c] = weighted_reach / carried
     span = max(1, (start_ms - _ACCOUNTS_FROM) // size)
-    return Pool(platform, country, lang, cumulative, ranges, salt, _ACCOUNTS_FROM, span, weighted_reach / total_activity)
+    return Pool(platform, country, lang, cumulative, ranges, salt, _ACCOUNTS_FROM, span, mean_reach)
 
 
 def followers_of(accounts, salt: int):

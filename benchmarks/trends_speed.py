@@ -127,6 +127,21 @@ def _count_tweets(path: Path) -> int:
     return sum(t.num_rows for t in read_posts([str(path)]))
 
 
+class _NumpyForBurstDetection:
+    """numpy as burst_detection 0.1.3 (2018) expects it: ``np.float`` (removed in numpy 1.24), and
+    ``np.where`` of one condition as a (1, m) array, which ``q[t] = np.where(cost == min(cost))``
+    can store (numpy 2 refuses to store the tuple) and ``np.where(...)[0]`` still indexes."""
+
+    float = float
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+    @staticmethod
+    def where(condition, *rest):
+        return np.where(condition, *rest) if rest else np.stack(np.where(condition))
+
+
 def bursts_vs_peer() -> None:
     rng = np.random.default_rng(1)
     n = 2000
@@ -141,8 +156,9 @@ def bursts_vs_peer() -> None:
         import pandas as pd
         import burst_detection as bd
 
-        if not hasattr(np, "float"):
-            np.float = float  # burst_detection 0.1.3 calls np.float, removed from numpy 1.24
+        bd.np = _NumpyForBurstDetection()
+        tau = bd.tau  # numpy 1 turned its one-element array argument into a number; numpy 2 does not
+        bd.tau = lambda i1, i2, gamma, n: tau(float(np.asarray(i1).ravel()[0]), i2, gamma, n)
         started = time.perf_counter()
         q, _, _, _ = bd.burst_detection(pd.Series(r), pd.Series(d), n, s=2.0, gamma=1.0, smooth_win=1)
         peer = time.perf_counter() - started

@@ -98,3 +98,18 @@ def test_watch_missing_file_or_bad_format_is_an_error(tmp_path):
     assert result.exit_code == 2 and "no such file" in result.output
     result = invoke("watch", str(tmp_path / "nothing.jsonl"), "--format", "twarc")
     assert result.exit_code == 2 and "unknown format" in result.output
+
+
+def test_watch_of_a_large_file_parsed_on_every_core_alerts_as_one_process(tiny_world, monkeypatch):
+    """A file that is not followed is parsed by worker processes when large: the same alerts."""
+    source = next(tiny_world.glob("twitter/*03-06.jsonl"))
+    args = ("watch", str(source), "--every", "1h", "--scope", "all", "--no-follow", "--lateness", "1d",
+            "--threshold", "3", "--half-life", "1d")
+    monkeypatch.setenv("HASHTIDE_WORKERS", "1")
+    one = invoke(*args)
+    monkeypatch.setenv("HASHTIDE_WORKERS", "2")
+    monkeypatch.setenv("HASHTIDE_PARALLEL_MIN_BYTES", "0")
+    monkeypatch.setattr("hashtide.ingest.chunks.CHUNK_BYTES", 64 << 10)  # many slices, for the order
+    parallel = invoke(*args)
+    assert one.exit_code == parallel.exit_code == 0, one.output + parallel.output
+    assert parallel.output == one.output and len(one.output.splitlines()) > 3

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import pyarrow as pa
 
+from hashtide.ingest import chunks, twitter_v2, twitter_v2_fast
 from hashtide.ingest.formats import Detector
 from hashtide.ingest.items import Record
 from hashtide.model import Post, posts_to_arrow
@@ -104,12 +106,17 @@ class PostStream:
 
     def __init__(self, fmt: str | None = None):
         self.detector = Detector(fmt)
+        self.pages = fmt in (None, twitter_v2.NAME)  # twarc2 pages may take the typed fast path
         self.rejected = 0
 
     def posts(self, raw: bytes) -> list[Post]:
         raw = raw.strip()
         if not raw:
             return []
+        if self.pages and twitter_v2_fast.is_page_line(raw):
+            items = twitter_v2_fast.read_page(raw)  # the generic reader's items, a few times cheaper
+            if items is not None:
+                return [item.post for item in items if isinstance(item, Record)]
         try:
             value: Any = msgspec.json.decode(raw)
         except (msgspec.DecodeError, UnicodeDecodeError):
@@ -143,6 +150,24 @@ def batches(raw_documents: Iterator[bytes], stream: PostStream, batch_posts: int
             started = time.monotonic()
     if waiting:
         yield posts_to_arrow(waiting)
+
+
+def _tables(source: str, follow: bool, fmt: str | None, stream: PostStream) -> Iterator[pa.Table]:
+    """The source's top-level posts as Arrow batches. A large plain file that is not followed is
+    parsed on every core, as ``ingest`` does (the same posts, in file order)."""
+    if follow or source == "-" or "://" in source or not Path(source).is_file() or not chunks.line_oriented(source):
+        yield from batches(documents(source, follow), stream)
+        return
+    waiting: list[pa.Table] = []
+    for chunk in chunks.parse_chunks(source, fmt):
+        stream.rejected += len(chunk.rejects)
+        posts = chunks.read_ipc(chunk.posts)
+        waiting.append(posts.filter(posts.column("top_level")))
+        if sum(t.num_rows for t in waiting) >= BATCH_POSTS:
+            yield pa.concat_tables(waiting)
+            waiting = []
+    if waiting:
+        yield pa.concat_tables(waiting)
 
 
 # -- presentation ----------------------------------------------------------------------------------
@@ -190,7 +215,7 @@ def watch(source: str, detector: SigniTrend, scopes: ScopeFilter, top: int = 10,
         live = Live(_render(None, scopes, top, 0, 0), console=console, refresh_per_second=2)
         live.start()
     try:
-        for table in batches(documents(source, follow), stream):
+        for table in _tables(source, follow, fmt, stream):
             seen += table.num_rows
             if corpus is not None:
                 corpus.write_posts(table)  # deduplicated by (platform, post_id)

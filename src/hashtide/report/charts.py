@@ -7,6 +7,8 @@ dashboard and through vl-convert into SVG/PNG. Times are shown in UTC (``scale t
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 import altair as alt
@@ -17,8 +19,28 @@ KIND_COLORS = alt.Scale(domain=["original", "reply", "repost", "quote"],
                         range=["#1b4f72", "#d35400", "#7f8c8d", "#8e44ad"])
 
 
-def _data(rows: list[dict]) -> alt.Data:
-    return alt.Data(values=rows)
+# The rows of the chart being built, by name. A chart refers to its rows by name and they are
+# attached to its spec as Vega-Lite ``datasets``: given to Altair as values, every row would be
+# turned into a schema object, copied and hashed (a second per report at a million posts).
+_DATASETS: ContextVar[dict[str, list[dict]]] = ContextVar("datasets")
+
+
+def _data(rows: list[dict]) -> alt.NamedData:
+    datasets = _DATASETS.get()
+    name = f"rows{len(datasets)}"
+    datasets[name] = rows
+    return alt.NamedData(name=name)
+
+
+def _spec(build: Callable[[], alt.TopLevelMixin]) -> dict[str, Any]:
+    """The Vega-Lite dict of one chart, its rows inline as ``datasets``."""
+    token = _DATASETS.set({})
+    try:
+        spec = build().to_dict(validate=False)
+        spec["datasets"] = _DATASETS.get()
+    finally:
+        _DATASETS.reset(token)
+    return spec
 
 
 def _time(field: str, title: str = "time (UTC)") -> alt.X:
@@ -110,19 +132,19 @@ def charts(d: dict) -> dict[str, dict[str, Any]]:
     """Every chart of the report as {name: Vega-Lite spec}, in reading order."""
     if d.get("empty"):
         return {}
-    built: dict[str, alt.TopLevelMixin] = {"timeline": timeline(d)}
+    built: dict[str, Callable[[], alt.TopLevelMixin]] = {"timeline": lambda: timeline(d)}
     if d["trending"]:
-        built["trending"] = trending(d)
+        built["trending"] = lambda: trending(d)
     for by in ("platform", "country"):
         if d["by_group"][by]:
-            built[f"by_{by}"] = small_multiples(d, by)
+            built[f"by_{by}"] = lambda by=by: small_multiples(d, by)
     if d["lags"]:
-        built["lags"] = lags(d)
+        built["lags"] = lambda: lags(d)
     for i, tree in enumerate(d["trees"], 1):
         drawn = "" if tree["drawn"] == tree["size"] else f", first {tree['drawn']:,} drawn"
-        built[f"cascade_{i}"] = cascade(tree, f"Cascade {i}: {tree['size']:,} posts{drawn}")
+        built[f"cascade_{i}"] = lambda tree=tree, title=f"Cascade {i}: {tree['size']:,} posts{drawn}": cascade(tree, title)
     if d["facts"]["amplifiers"]:
-        built["amplifiers"] = amplifiers(d)
+        built["amplifiers"] = lambda: amplifiers(d)
     if d["related_curves"]:
-        built["related"] = related(d)
-    return {name: chart.to_dict(validate=False) for name, chart in built.items()}
+        built["related"] = lambda: related(d)
+    return {name: _spec(build) for name, build in built.items()}

@@ -16,6 +16,7 @@ from typing import Any
 import ibis
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from hashtide.campaign import Campaign
 from hashtide.campaign.facts import iso
@@ -147,12 +148,11 @@ def _trees(story: Campaign) -> list[dict]:
     """The largest cascades as laid-out node lists (first TREE_NODES posts of each)."""
     f = story.forest
     cascades = story.cascades.slice(0, TREES).to_pylist()
-    index = {(p, i): n for n, (p, i) in enumerate(zip(f.nodes["platform"].to_pylist(), f.nodes["post_id"].to_pylist()))}
     out = []
     for c in cascades:
         if c["size"] < 2:
             break
-        root = index[(c["platform"], c["post_id"])]
+        root = _node(f.nodes, c["platform"], c["post_id"])
         members = np.flatnonzero(f.root == root)[:TREE_NODES]  # chronological: parents come first
         local = {int(m): k for k, m in enumerate(members)}
         parents = [local.get(int(f.parent[m]), -1) if f.parent[m] >= 0 else -1 for m in members]
@@ -172,6 +172,13 @@ def _trees(story: Campaign) -> list[dict]:
                     "depth": c["depth"], "drawn": len(members), "created_at": iso(c["created_at"]),
                     "structural_virality": c["structural_virality"], "nodes": node_rows, "edges": edges})
     return out
+
+
+def _node(nodes: pa.Table, platform: str, post_id: str) -> int:
+    """The row of a post in the forest's nodes (a vectorised scan: a few cascades are drawn, and
+    a Python index of a million nodes would cost a second)."""
+    hit = pc.and_(pc.equal(nodes.column("platform"), platform), pc.equal(nodes.column("post_id"), post_id))
+    return int(np.flatnonzero(hit.to_numpy(zero_copy_only=False))[0])
 
 
 def _related_curves(story: Campaign, facts: dict, origin: dt.datetime) -> list[dict]:

@@ -1,7 +1,8 @@
 """A small campaign world with known figures, written through the real corpus API.
 
 One public figure launches #MeToo on Twitter at ``LAUNCH``; replies and reposts hang under the
-launching post, other people start their own posts in four countries, the tag reaches Mastodon
+launching post, thirty people in the US post their own within the hour (so that it trends there),
+other people start their own posts in four countries, the tag reaches Mastodon
 and Bluesky hours later, and the French sibling #BalanceTonPorc starts ten hours in. Background
 tags (#news, #music) run all along so that trending ranks mean something.
 """
@@ -50,6 +51,8 @@ def campaign_posts(seed: int = 7) -> list[Post]:
         for j in range(3 if i < 5 else 0):
             posts.append(_post(next_id(), at + (j + 1) * 60_000_000, f"r{i}_{j}", [], kind="repost",
                                parent_id=pid, country=COUNTRIES[i % 4]))
+    for i in range(30):  # people who post their own at once where it was launched: it trends there
+        posts.append(_post(next_id(), LAUNCH + 60_000_000 * (i + 1), f"us{i}", ["MeToo"], country="US", lang="en"))
     for i, platform in enumerate(("mastodon", "bluesky")):
         for k in range(30):
             at = LAUNCH + (6 + 3 * i) * HOUR + k * 600_000_000

@@ -24,6 +24,9 @@ from hashtide.campaign.privacy import MIN_GROUP, group_count
 from hashtide.corpus import Corpus
 from hashtide.corpus.summary import summary
 from hashtide.report.trees import radial_layout
+from hashtide.trends.batch import corpus_trends
+from hashtide.trends.charts import iso as trend_iso
+from hashtide.trends.signitrend import SigniTrend
 
 TREES = 3  # largest cascades drawn
 TREE_NODES = 400  # nodes drawn per tree (its first posts, so the drawn part is connected)
@@ -112,25 +115,29 @@ def _curves_by(story: Campaign, column: str, reveal: bool) -> list[dict]:
 
 
 def trending_ranks(corpus: Corpus, key: str, origin: dt.datetime) -> list[dict]:
-    """Rank of the tag per country and hour around the launch, among all tags carried by posts
-    of that country in that hour, by posts (1 = most used; ties share a rank).
-
-    Only hours in which the tag was used are listed. Counts posts carrying the tag themselves
-    (a repost carries no tags of its own in most formats).
+    """Rank of the tag in each country's trending chart, per hour around the launch: the charts
+    of ``hashtide trends --scope country:XX --since START`` (SigniTrend, hourly buckets, its
+    default parameters), for the countries where the tag was used most in the window. Only the
+    hours in which it trended are listed.
     """
-    posts = corpus.ibis.table("posts")
     start, end = origin - TRENDING_BEFORE, origin + TRENDING_AFTER
+    countries = _top_countries(corpus, key, start, end)
+    if not countries:
+        return []
+    ranks = []
+    for bucket in corpus_trends(corpus, SigniTrend(dimensions=("country",)), since=start, until=end):
+        for country in countries:
+            ranks += [{"country": country, "hour": trend_iso(bucket.start), "rank": entry.rank, "posts": entry.posts}
+                      for entry in bucket.chart(f"country:{country}") if entry.key == key]
+    return sorted(ranks, key=lambda r: (countries.index(r["country"]), r["hour"]))
+
+
+def _top_countries(corpus: Corpus, key: str, start: dt.datetime, end: dt.datetime) -> list[str]:
+    posts = corpus.ibis.table("posts")
     p = posts.filter(posts.country.notnull(), posts.created_at >= ibis.literal(start),
-                     posts.created_at < ibis.literal(end))
-    uses = p.select("country", hour=p.created_at.truncate("h"), tag=p.hashtags.unnest())
-    counts = uses.group_by(["country", "hour", "tag"]).aggregate(posts=uses.count())
-    ranked = counts.mutate(rank=ibis.rank().over(group_by=["country", "hour"], order_by=ibis.desc("posts")) + 1)
-    mine = ranked.filter(ranked.tag == key)
-    countries = mine.group_by("country").aggregate(total=mine.posts.sum())
-    top = countries.order_by([ibis.desc("total"), "country"]).limit(TRENDING_COUNTRIES)
-    mine = mine.semi_join(top, "country").order_by(["country", "hour"])
-    return [{"country": r["country"], "hour": iso(r["hour"]), "rank": int(r["rank"]), "posts": r["posts"]}
-            for r in mine.to_pyarrow().to_pylist()]
+                     posts.created_at < ibis.literal(end), posts.hashtags.contains(key))
+    top = p.group_by("country").aggregate(total=p.count()).order_by([ibis.desc("total"), "country"])
+    return top.limit(TRENDING_COUNTRIES).country.to_pyarrow().to_pylist()
 
 
 def _lags(facts: dict, reveal: bool) -> list[dict]:

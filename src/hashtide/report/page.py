@@ -26,9 +26,10 @@ CSP_INLINE = ("default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; sty
               "img-src data:; font-src data:")
 CSP_SERVED = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
               "style-src 'self' 'unsafe-inline'; img-src 'self' data:")
-TRENDING_NOTE = ("Rank of the tag among all tags carried by posts from each country, per hour, by posts "
-                 "(1 = most used), from 12 hours before to 48 hours after its first use; only hours in "
-                 "which it was used are drawn.")
+TRENDING_NOTE = ("Rank of the tag in each country's trending chart, per hour, from 12 hours before to 48 hours "
+                 "after its first use: the charts `hashtide trends --scope country:XX` lists (SigniTrend: the "
+                 "posts of the hour against the tag's moving average and deviation there, with the trends "
+                 "command's defaults). Only the hours in which the tag trended are drawn.")
 
 
 def _template_text(name: str) -> str:

@@ -6,12 +6,16 @@ request of each endpoint, then drives each endpoint for a few seconds with CONCU
 keep-alive clients (asyncio + httpx; wrk is used instead when it is on PATH) and prints p50, p95
 and requests per second. Results are cached per corpus fingerprint (see hashtide.web.store), so
 the steady state measures the server, the cold request the queries.
-Usage: python benchmarks/dashboard.py [POSTS] [SECONDS]
+Usage: python benchmarks/dashboard.py [POSTS] [SECONDS] [--corpus PATH]
+
+With ``--corpus``, an existing corpus is served instead of the synthetic one (a copy, so that the
+server's caches do not touch it), e.g. the 10 M-post metoo-2017 corpus benchmarks/scale.py builds.
 """
 
 from __future__ import annotations
 
 import asyncio
+import shutil
 import socket
 import subprocess
 import sys
@@ -49,12 +53,19 @@ async def drive(url: str, seconds: float) -> list[float]:
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 5.0
+    existing = sys.argv[sys.argv.index("--corpus") + 1] if "--corpus" in sys.argv else None
+    numbers = [a for a in sys.argv[1:] if a.replace(".", "", 1).isdigit()]
+    n = int(numbers[0]) if numbers else 1_000_000
+    seconds = float(numbers[1]) if len(numbers) > 1 else 5.0
     with tempfile.TemporaryDirectory() as folder:
         corpus = str(Path(folder) / "bench.duckdb")
-        with Corpus.open(corpus) as store:
-            store.write_posts(campaign_table(n // 2, background=n - n // 2))
+        if existing:
+            shutil.copy(existing, corpus)
+            with Corpus.open(corpus, read_only=True) as store:
+                n = store.con.execute("select count(*) from posts").fetchall()[0][0]
+        else:
+            with Corpus.open(corpus) as store:
+                store.write_posts(campaign_table(n // 2, background=n - n // 2))
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import json
 import shutil
 import tempfile
 import time
@@ -38,8 +39,11 @@ def measure(posts: int, master: str, work: Path) -> dict:
     from hashtide.simulate import simulate
 
     world = work / f"world-{posts}"
-    truth, simulated = _timed(lambda: simulate("metoo-2017", world, scale=posts / POSTS_PER_SCALE, seed=1,
-                                               formats=("twarc2",)))
+    if (world / "truth.json").exists():  # simulated by an earlier run in the same --work folder
+        truth, simulated = json.loads((world / "truth.json").read_text()), 0.0
+    else:
+        truth, simulated = _timed(lambda: simulate("metoo-2017", world, scale=posts / POSTS_PER_SCALE, seed=1,
+                                                   formats=("twarc2",)))
     files = sorted(glob.glob(str(world / "**" / "*.jsonl"), recursive=True))
     size = sum(Path(f).stat().st_size for f in files)
     row = {"posts": truth["totals"]["posts"], "bytes": size, "simulate_s": simulated}

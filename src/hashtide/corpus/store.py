@@ -20,7 +20,6 @@ import pyarrow as pa
 from hashtide.model import POST_FIELDS, USER_FIELDS
 
 _POST_COLS = ", ".join(POST_FIELDS)
-_POST_COLS_OF_B = ", ".join(f"b.{c}" for c in POST_FIELDS)
 _USER_UPDATES = ", ".join(
     f"{c} = coalesce(excluded.{c}, users.{c})" for c in USER_FIELDS if c not in ("platform", "user_id")
 )
@@ -60,11 +59,12 @@ def merge_posts(con: duckdb.DuckDBPyConnection, table: pa.Table, track_run: bool
         con.execute(
             f"""
             create or replace temp table _merge as
-            select {_POST_COLS_OF_B}, e.top_level as existing_top
-            from _batch b left join posts e on e.platform = b.platform and e.post_id = b.post_id
-            where b._ord in (  -- each key's winner: narrow keys aggregated, not wide rows sorted
-                select coalesce(min(_ord) filter (where top_level), min(_ord)) from _batch group by platform, post_id
-            )
+            select b.*, e.top_level as existing_top from (
+                select {_POST_COLS},
+                       row_number() over (partition by platform, post_id order by top_level desc, _ord) as _rank
+                from _batch
+            ) b left join posts e on e.platform = b.platform and e.post_id = b.post_id
+            where b._rank = 1
             """
         )
         top_rows = con.execute("select count(*) from _batch where top_level").fetchall()[0][0]

@@ -37,8 +37,7 @@ create table if not exists posts (
 );
 create table if not exists users (
     platform varchar not null, user_id varchar not null, handle varchar, name varchar,
-    followers bigint, location varchar, created_at timestamptz, verified boolean,
-    primary key (platform, user_id)
+    followers bigint, location varchar, created_at timestamptz, verified boolean
 );
 create table if not exists quarantine (
     source varchar not null, line bigint, byte_offset bigint not null, item bigint not null,
@@ -51,6 +50,25 @@ create table if not exists ingest_log (
 );
 create table if not exists meta (key varchar primary key, value varchar);
 """
+
+
+def _drop_users_key(con: duckdb.DuckDBPyConnection) -> None:
+    """Corpora made before 0.2 kept a primary key on users. DuckDB holds such an index in memory
+    (206 MB at 3.3 M accounts), so a 10 M-post ingest ran out of its memory limit; profiles are
+    merged by joins instead (corpus.store.merge_users). The table is rebuilt without the key."""
+    keyed = con.execute("select count(*) from duckdb_constraints() where table_name = 'users' "
+                        "and constraint_type = 'PRIMARY KEY'").fetchall()[0][0]
+    if not keyed:
+        return
+    con.execute("begin transaction")
+    try:
+        con.execute("create table _users_unkeyed as select * from users")
+        con.execute("drop table users")
+        con.execute("alter table _users_unkeyed rename to users")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
 
 
 def default_path() -> str:
@@ -87,6 +105,7 @@ class Corpus:
         con = duckdb.connect(path, read_only=read_only)
         if not read_only:
             con.execute(_DDL)
+            _drop_users_key(con)
         return cls(con, path, read_only)
 
     def __enter__(self) -> Corpus:

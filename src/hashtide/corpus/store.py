@@ -21,7 +21,7 @@ from hashtide.model import POST_FIELDS, USER_FIELDS
 
 _POST_COLS = ", ".join(POST_FIELDS)
 _USER_UPDATES = ", ".join(
-    f"{c} = coalesce(excluded.{c}, users.{c})" for c in USER_FIELDS if c not in ("platform", "user_id")
+    f"{c} = coalesce(p.{c}, users.{c})" for c in USER_FIELDS if c not in ("platform", "user_id")
 )
 _USER_AGGS = ", ".join(
     f"max_by({c}, _ord) filter (where {c} is not null) as {c}"
@@ -133,16 +133,16 @@ def merge_users(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
         return
     con.register("_users", _with_order(table))
     try:
-        con.execute(
-            f"""
-            insert into users
-            select platform, user_id, {', '.join(c for c in USER_FIELDS if c not in ('platform', 'user_id'))}
-            from (select platform, user_id, {_USER_AGGS} from _users group by platform, user_id)
-            on conflict (platform, user_id) do update set {_USER_UPDATES}
-            """
-        )
+        con.execute(f"create or replace temp table _profiles as select platform, user_id, {_USER_AGGS} "
+                    "from _users group by platform, user_id")
     finally:
         con.unregister("_users")
+    # joins, not a primary key and "on conflict": DuckDB keeps a key's index in memory, and at
+    # millions of accounts it no longer fits the ingest's memory limit
+    con.execute(f"update users set {_USER_UPDATES} from _profiles p "
+                "where users.platform = p.platform and users.user_id = p.user_id")
+    con.execute("insert into users select p.* from _profiles p anti join users u "
+                "on u.platform = p.platform and u.user_id = p.user_id")
 
 
 QUARANTINE_SCHEMA = pa.schema(

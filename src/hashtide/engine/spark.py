@@ -77,6 +77,10 @@ def session(master: str | None = None, app_name: str = "hashtide"):
             .config("spark.sql.shuffle.partitions", str(max(2, 2 * cores)))
             .config("spark.default.parallelism", str(max(2, cores)))
             .config("spark.sql.adaptive.coalescePartitions.enabled", "true")
+            # the driver is the whole local cluster, and a campaign's cascades are built on it from
+            # every post of the tag: 1 GB (Spark's default) lost the results at 10 M posts
+            .config("spark.driver.memory", os.environ.get("HASHTIDE_SPARK_DRIVER_MEMORY", "4g"))
+            .config("spark.driver.maxResultSize", "0")
         )
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")

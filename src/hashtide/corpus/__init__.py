@@ -53,7 +53,7 @@ create table if not exists meta (key varchar primary key, value varchar);
 
 
 def _drop_users_key(con: duckdb.DuckDBPyConnection) -> None:
-    """Corpora made before 0.2 kept a primary key on users. DuckDB holds such an index in memory
+    """Corpora made by 0.1.0 kept a primary key on users. DuckDB holds such an index in memory
     (206 MB at 3.3 M accounts), so a 10 M-post ingest ran out of its memory limit; profiles are
     merged by joins instead (corpus.store.merge_users). The table is rebuilt without the key."""
     keyed = con.execute("select count(*) from duckdb_constraints() where table_name = 'users' "

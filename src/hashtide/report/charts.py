@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextvars import ContextVar
+from functools import partial
 from typing import Any
 
 import altair as alt
@@ -137,12 +138,12 @@ def charts(d: dict) -> dict[str, dict[str, Any]]:
         built["trending"] = lambda: trending(d)
     for by in ("platform", "country"):
         if d["by_group"][by]:
-            built[f"by_{by}"] = lambda by=by: small_multiples(d, by)
+            built[f"by_{by}"] = partial(small_multiples, d, by)
     if d["lags"]:
         built["lags"] = lambda: lags(d)
     for i, tree in enumerate(d["trees"], 1):
         drawn = "" if tree["drawn"] == tree["size"] else f", first {tree['drawn']:,} drawn"
-        built[f"cascade_{i}"] = lambda tree=tree, title=f"Cascade {i}: {tree['size']:,} posts{drawn}": cascade(tree, title)
+        built[f"cascade_{i}"] = partial(cascade, tree, f"Cascade {i}: {tree['size']:,} posts{drawn}")
     if d["facts"]["amplifiers"]:
         built["amplifiers"] = lambda: amplifiers(d)
     if d["related_curves"]:

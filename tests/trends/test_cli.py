@@ -100,9 +100,12 @@ def test_watch_missing_file_or_bad_format_is_an_error(tmp_path):
     assert result.exit_code == 2 and "unknown format" in result.output
 
 
-def test_watch_of_a_large_file_parsed_on_every_core_alerts_as_one_process(tiny_world, monkeypatch):
-    """A file that is not followed is parsed by worker processes when large: the same alerts."""
-    source = next(tiny_world.glob("twitter/*03-06.jsonl"))
+def test_watch_of_a_large_file_parsed_on_every_core_alerts_as_one_process(tiny_world, monkeypatch, tmp_path):
+    """A file that is not followed (and not only twarc2 pages, which DuckDB replays) is parsed by
+    worker processes when large: the same alerts."""
+    source = tmp_path / "mixed.jsonl"
+    source.write_bytes(next(tiny_world.glob("mastodon/*03-06.jsonl")).read_bytes()
+                       + next(tiny_world.glob("twitter/*03-06.jsonl")).read_bytes())
     args = ("watch", str(source), "--every", "1h", "--scope", "all", "--no-follow", "--lateness", "1d",
             "--threshold", "3", "--half-life", "1d")
     monkeypatch.setenv("HASHTIDE_WORKERS", "1")

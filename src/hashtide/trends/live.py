@@ -21,6 +21,7 @@ from hashtide.ingest import chunks, twitter_v2, twitter_v2_fast
 from hashtide.ingest.formats import Detector
 from hashtide.ingest.items import Record
 from hashtide.model import Post, posts_to_arrow
+from hashtide.trends import replay
 from hashtide.trends.charts import Alerts, BucketCharts, ScopeFilter, alert_row, iso
 from hashtide.trends.signitrend import SigniTrend
 
@@ -152,10 +153,24 @@ def batches(raw_documents: Iterator[bytes], stream: PostStream, batch_posts: int
         yield posts_to_arrow(waiting)
 
 
-def _tables(source: str, follow: bool, fmt: str | None, stream: PostStream) -> Iterator[pa.Table]:
-    """The source's top-level posts as Arrow batches. A large plain file that is not followed is
-    parsed on every core, as ``ingest`` does (the same posts, in file order)."""
-    if follow or source == "-" or "://" in source or not Path(source).is_file() or not chunks.line_oriented(source):
+def _tables(source: str, follow: bool, fmt: str | None, stream: PostStream, ingesting: bool = False
+            ) -> Iterator[pa.Table]:
+    """The source's top-level posts as Arrow batches. A twarc2 file that is only replayed (not
+    followed, not ingested) is read by DuckDB (:mod:`hashtide.trends.replay`); another large
+    plain file that is not followed is parsed on every core, as ``ingest`` does (the same posts,
+    in file order)."""
+    if follow or source == "-" or "://" in source or not Path(source).is_file():
+        yield from batches(documents(source, follow), stream)
+        return
+    if not ingesting and fmt in (None, twitter_v2.NAME) and _uncompressed(source) and replay.plain_pages(source):
+        pages = replay.Replay(source)
+        try:
+            yield from pages
+        except replay.ReplayError as exc:
+            raise WatchError(f"{source}: {exc}") from exc
+        stream.rejected += pages.unread
+        return
+    if not chunks.line_oriented(source):
         yield from batches(documents(source, follow), stream)
         return
     waiting: list[pa.Table] = []
@@ -168,6 +183,12 @@ def _tables(source: str, follow: bool, fmt: str | None, stream: PostStream) -> I
             waiting = []
     if waiting:
         yield pa.concat_tables(waiting)
+
+
+def _uncompressed(path: str) -> bool:
+    from hashtide.ingest.sources import COMPRESSED
+
+    return Path(path).suffix.lower() not in COMPRESSED
 
 
 # -- presentation ----------------------------------------------------------------------------------
@@ -215,7 +236,7 @@ def watch(source: str, detector: SigniTrend, scopes: ScopeFilter, top: int = 10,
         live = Live(_render(None, scopes, top, 0, 0), console=console, refresh_per_second=2)
         live.start()
     try:
-        for table in _tables(source, follow, fmt, stream):
+        for table in _tables(source, follow, fmt, stream, ingesting=corpus is not None):
             seen += table.num_rows
             if corpus is not None:
                 corpus.write_posts(table)  # deduplicated by (platform, post_id)

@@ -34,6 +34,7 @@ from hashtide.trends.signitrend import SigniTrend
 COUNTRIES = np.array(["US", "GB", "FR", "IT", "DE", "ES", "JP", "BR", "IN", "CA"] + [None] * 10, dtype=object)
 LANGS = np.array(["en", "fr", "it", "de", "es", "ja", "pt"], dtype=object)
 PLATFORMS = np.array(["twitter", "bluesky", "mastodon"], dtype=object)
+KINDS = np.array(["original", "repost", "reply", "quote"], dtype=object)
 
 
 def synthetic_posts(n: int, vocabulary: int, start_us: int, span_us: int, seed: int = 0) -> pa.Table:
@@ -56,6 +57,7 @@ def synthetic_posts(n: int, vocabulary: int, start_us: int, span_us: int, seed: 
         "country": pa.array(COUNTRIES[rng.integers(0, len(COUNTRIES), n)], pa.string()),
         "hashtags": hashtags,
         "hashtag_forms": hashtags,
+        "kind": pa.array(KINDS[rng.choice(4, n, p=[0.3, 0.45, 0.15, 0.1])], pa.string()),
     }
     return pa.table(columns)
 

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from hashtide.ingest import read_posts
@@ -18,8 +19,9 @@ COLUMNS = ["platform", "post_id", "created_at", "author_id", "lang", "country", 
 
 
 def _rows(tables) -> pa.Table:
-    tables = [t.select(COLUMNS) for t in tables]
-    return pa.concat_tables(tables) if tables else POST_SCHEMA.empty_table().select(COLUMNS)
+    """The columns the detector reads; of ``kind``, whether the post is a repost."""
+    tables = [t.select(COLUMNS).append_column("repost", pc.equal(t.column("kind"), "repost")) for t in tables]
+    return pa.concat_tables(tables) if tables else _rows([POST_SCHEMA.empty_table()])
 
 
 def _replayed(path: Path) -> tuple[pa.Table, int]:
@@ -35,7 +37,7 @@ def _assert_same_rows(path: Path) -> int:
     ours, unread = _replayed(path)
     theirs = _per_line(path)
     assert unread == 0, path
-    for name in COLUMNS:
+    for name in COLUMNS + ["repost"]:
         assert ours.column(name).to_pylist() == theirs.column(name).to_pylist(), (path.name, name)
     return ours.num_rows
 

@@ -17,7 +17,7 @@ from hashtide.model import POST_SCHEMA
 from hashtide.trends.charts import BucketCharts, ScopeFilter
 from hashtide.trends.signitrend import SigniTrend
 
-COLUMNS = ("created_at", "platform", "author_id", "country", "lang", "hashtags", "hashtag_forms")
+COLUMNS = ("created_at", "platform", "author_id", "country", "lang", "hashtags", "hashtag_forms", "kind")
 BATCH_ROWS = 100_000
 
 

@@ -1,7 +1,7 @@
 """Replaying a twarc2 file into the trend detector at the speed of DuckDB's JSON reader.
 
 ``hashtide watch FILE --no-follow`` (without ``--corpus``) only needs, of each tweet, what the
-detector reads: id, time, author, language, country and hashtags. DuckDB reads exactly those
+detector reads: id, time, author, language, country, hashtags, and whether it is a retweet. DuckDB reads exactly those
 fields of every page line in C++ on every core, streaming under a memory limit, and unnests the
 pages into rows; a retweet takes the tags of the tweet it retweets, found in the page's
 ``includes.tweets``, and a tweet's country falls back to its place in ``includes.places``, as in
@@ -74,6 +74,8 @@ select
                   then make_timestamp(((t.id::bigint >> 22) + 1288834974657) * 1000) end) as created_at,
     t.author_id as author_id,
     t.lang as lang,
+    case when len(list_filter(t.referenced_tweets, lambda r: r.type = 'retweeted' and r.id is not null)) > 0
+         then 'repost' end as repost,
     coalesce(nullif(t.geo.country_code, ''), nullif(place_country, '')) as country,
     list_filter(list_transform(case when subject.text is not null then subject.entities else t.entities end.hashtags,
                                lambda h: h.tag), lambda tag: tag is not null) as forms,
@@ -196,6 +198,7 @@ def _table(batch: pa.RecordBatch, cache: _TagCache) -> pa.Table:
         "country": batch.column("country"),
         "hashtags": hashtags,
         "hashtag_forms": hashtag_forms,
+        "kind": pc.fill_null(batch.column("repost"), "other"),  # the detector asks only: a repost?
     })
 
 

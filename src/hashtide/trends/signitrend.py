@@ -16,6 +16,11 @@ and scores the count of a new bucket against the past before learning from it::
 and about ``(threshold + 1) * beta`` posts to pass the threshold. A tag trends in a bucket when
 ``z >= threshold`` and ``count >= min_count``.
 
+The count that is scored leaves reposts out (unless ``score_reposts``): a trend is many people
+saying something, not one post passed along. A steady tag's one viral post is otherwise a burst
+like any other (a #love post reposted 51 times in an hour charted globally on a simulated world).
+Reposts still count in a chart's ``posts``, and in ``min_count``.
+
 Memory does not grow with the vocabulary: the statistics live in ``depth`` hashed rows of
 ``width`` cells each (count-min style). A (scope, tag) key adds its count to one cell per row; a
 cell's mean is the sum of its keys' means, so it never underestimates a key's own mean, and the
@@ -30,13 +35,17 @@ end arrives (or at :meth:`SigniTrend.flush`); a post for a closed bucket is coun
 and left out. Fed the same posts, any order within ``lateness``, the detector gives the same
 charts.
 
-Default parameters, chosen on simulated worlds (``benchmarks/trends_accuracy.py``, grid over
-threshold 3/4, half-life 6/12/24 buckets, beta 2/5 on metoo-2017 at scale 0.1, 19 scopes, 10
-days): ``bucket`` 1 hour; ``half_life`` 24 buckets (a day of hours: the baseline spans the daily
-cycle, so a slow adopter such as #balancetonporc still stands out; 6 buckets missed 5 of 12
-country bursts); ``beta`` 5 posts (beta 2 let the steady top tags chart and gave up to 2.2 false
-alerts a day in one scope; 5 gave none); ``threshold`` 3 (4 missed country and language bursts,
-3 had no false alert); ``min_count`` 5 posts; ``warmup`` 12 buckets before anything may trend.
+Default parameters, chosen on simulated worlds (``benchmarks/trends_accuracy.py``, metoo-2017 at
+scales 0.1, 0.4 and 1.0, 39-40 scopes, 10 days; grids over threshold 2.5-4, half-life 6/12/24
+buckets, beta 2-5, reposts scored or not): ``bucket`` 1 hour; ``half_life`` 24 buckets (a day of
+hours: the baseline spans the daily cycle, so a slow adopter such as #balancetonporc still stands
+out; 6 buckets missed 5 of 12 country bursts); reposts not scored (scored, the steady top tags
+charted through single viral posts at every scale, and at beta 2-3 gave up to 1.7 false alerts a
+day in a scope); ``beta`` 2.5 posts (with reposts left out: no false alert and no steady tag at
+any scale, every planted burst found at scales 0.1 and 1.0 and 29 of 30 language bursts at 0.4;
+beta 2 charted steady tags at 0.4 and 1.0, beta 3 and 5 missed small-country and language
+bursts, among them #quellavoltache in Italy); ``threshold`` 3; ``min_count`` 5 posts;
+``warmup`` 12 buckets before anything may trend.
 
 >>> import datetime as dt
 >>> from hashtide.model import Post, posts_to_arrow
@@ -94,6 +103,7 @@ class _Piece:
 class _OpenBucket:
     keys: list[np.ndarray] = field(default_factory=list)
     counts: list[np.ndarray] = field(default_factory=list)
+    voiced: list[np.ndarray] = field(default_factory=list)  # the counts without reposts
     scopes: list[np.ndarray] = field(default_factory=list)
     tags: list[np.ndarray] = field(default_factory=list)
     pieces: list[_Piece] = field(default_factory=list)
@@ -113,9 +123,10 @@ class SigniTrend:
         self,
         bucket: dt.timedelta | float = dt.timedelta(hours=1),
         half_life: dt.timedelta | float | None = None,
-        beta: float = 5.0,
+        beta: float = 2.5,
         threshold: float = 3.0,
         min_count: int = 5,
+        score_reposts: bool = False,
         dimensions: tuple[str, ...] = DIMENSIONS,
         width: int = 1 << 20,
         depth: int = 2,
@@ -138,6 +149,7 @@ class SigniTrend:
         self.beta = float(beta)
         self.threshold = float(threshold)
         self.min_count = int(min_count)
+        self.score_reposts = bool(score_reposts)
         self.dimensions = tuple(d for d in DIMENSIONS if d in dimensions)
         self.width = width
         self.depth = depth
@@ -256,6 +268,7 @@ class SigniTrend:
         tag_hash = dictionary_hash[codes]
         authors = _Authors(_column(batch, "author_id", None), _column(batch, "platform", None))
         scope_ids = [self._post_scopes(batch, d, n) for d in self.dimensions]
+        voiced = self._voiced(batch, n)[parent]
         row_bucket = bucket_of_post[parent]
         low, high = int(row_bucket.min()), int(row_bucket.max())
         if low == high:
@@ -274,34 +287,48 @@ class SigniTrend:
             if self._closed_upto is not None and bucket <= self._closed_upto:
                 self.late += len(np.unique(parent[rows]))
                 continue
-            self._accumulate(bucket, rows, codes, dictionary_hash, parent, scope_ids,
+            self._accumulate(bucket, rows, codes, dictionary_hash, parent, scope_ids, voiced,
                              _Piece(tags, forms, authors, parent, rows, tag_hash, scope_ids))
 
-    def _accumulate(self, bucket, rows, codes, tag_hashes, parent, scope_ids, piece) -> None:
+    def _voiced(self, batch, n: int) -> np.ndarray:
+        """1.0 for a post that says something itself, 0.0 for a repost (when reposts do not
+        count towards the score)."""
+        if self.score_reposts or "kind" not in batch.schema.names:
+            return np.ones(n)
+        kind = batch.column("kind")
+        return 1.0 - np.asarray(pc.fill_null(pc.equal(kind, "repost"), False), dtype=float)
+
+    def _accumulate(self, bucket, rows, codes, tag_hashes, parent, scope_ids, voiced, piece) -> None:
         """Add the (scope, tag) counts of ``rows`` to the open bucket, aggregated per batch."""
         state = self._open.setdefault(bucket, _OpenBucket())
         if self._first_bucket is None or bucket < self._first_bucket:
             self._first_bucket = bucket
         state.pieces.append(piece)
         tag_codes = codes[rows]
+        weights = voiced[rows]
         n_tags = len(tag_hashes)
         for post_scopes in scope_ids:
             scope = post_scopes[parent[rows]]
             valid = scope >= 0
-            scope, local_codes = scope[valid], tag_codes[valid]
+            scope, local_codes, local_weights = scope[valid], tag_codes[valid], weights[valid]
             if not len(scope):
                 continue
             present, local_scope = np.unique(scope, return_inverse=True)
             if len(present) * n_tags <= _DENSE_LIMIT:
-                slots = np.bincount(local_scope * n_tags + local_codes)
+                flat = local_scope * n_tags + local_codes
+                slots = np.bincount(flat)
                 slot = np.flatnonzero(slots)
                 counts = slots[slot]
+                spoken = np.bincount(flat, weights=local_weights, minlength=len(slots))[slot]
             else:
-                slot, counts = np.unique(local_scope.astype(np.int64) * n_tags + local_codes, return_counts=True)
+                slot, inverse, counts = np.unique(local_scope.astype(np.int64) * n_tags + local_codes,
+                                                  return_inverse=True, return_counts=True)
+                spoken = np.bincount(inverse, weights=local_weights, minlength=len(slot))
             sid = present[slot // n_tags]
             th = tag_hashes[slot % n_tags]
             state.keys.append(splitmix64(th ^ self._scope_hashes[sid]))
             state.counts.append(counts.astype(np.int64))
+            state.voiced.append(spoken)
             state.scopes.append(sid)
             state.tags.append(th)
 
@@ -318,9 +345,10 @@ class SigniTrend:
         if state.keys:
             keys, first, inverse = np.unique(np.concatenate(state.keys), return_index=True, return_inverse=True)
             counts = np.bincount(inverse, weights=np.concatenate(state.counts)).astype(np.int64)
+            voiced = np.bincount(inverse, weights=np.concatenate(state.voiced))
             scopes = np.concatenate(state.scopes)[first]
             tags = np.concatenate(state.tags)[first]
-            scores = self._score_and_learn(bucket, keys, counts)
+            scores = self._score_and_learn(bucket, keys, voiced)
             if bucket - self._first_bucket >= self.warmup:
                 charts.charts = self._charts(state, keys, counts, scopes, tags, scores)
         self._latest = charts

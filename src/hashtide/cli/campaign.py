@@ -9,10 +9,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from hashtide.campaign import Campaign
-from hashtide.campaign import network
-from hashtide.campaign.audit import figures
-from hashtide.campaign.facts import BUCKETS, iso
 from hashtide.campaign.privacy import PUBLIC_THRESHOLD, group_count
 from hashtide.cli.app import app, export_app
 from hashtide.cli.common import (
@@ -47,6 +43,8 @@ def _moment(value: str | None, option: str) -> dt.datetime | None:
 
 @contextmanager
 def _campaign(corpus, tag, since, until, engine=None, spark_master=None, **options):
+    from hashtide.campaign import Campaign  # Ibis and igraph load here, not when the CLI starts
+
     with store_for(corpus, engine, spark_master) as store:
         try:
             story = Campaign(store, tag, since=_moment(since, "--since"), until=_moment(until, "--until"), **options)
@@ -64,7 +62,7 @@ def campaign(
     until: UntilOption = None,
     as_json: JsonOption = False,
     reveal_authors: RevealOption = False,
-    bucket: Annotated[str, typer.Option(help=f"Timeline bucket: {', '.join(BUCKETS)}.")] = "hour",
+    bucket: Annotated[str, typer.Option(help="Timeline bucket: minute, hour or day.")] = "hour",
     top: TopOption = 10,
     public_threshold: ThresholdOption = PUBLIC_THRESHOLD,
     engine: EngineOption = None,
@@ -74,6 +72,8 @@ def campaign(
 
     Example: hashtide campaign "#MeToo" --corpus metoo.duckdb --json
     """
+    from hashtide.campaign.facts import BUCKETS
+
     if bucket not in BUCKETS:
         fail(f"--bucket {bucket}: one of {', '.join(BUCKETS)}")
     with _campaign(corpus, tag, since, until, bucket=bucket, top=top, reveal_authors=reveal_authors,
@@ -125,6 +125,8 @@ def _print_sheet(f: dict) -> None:
 
 
 def _print_related(rows: list[dict]) -> None:
+    from hashtide.campaign.facts import iso
+
     table = Table("tag", "relation", "share", "lift", "r", "lang", "first seen", show_edge=False, title="related hashtags")
     for r in rows:
         table.add_row(r["tag"], r["relation"], f"{r['share']:.1%}", f"{r['lift']:.2f}",
@@ -149,6 +151,8 @@ def related(
 
     Example: hashtide related metoo --json
     """
+    from hashtide.campaign.facts import iso
+
     with _campaign(corpus, tag, since, until, top=top, min_cooccurrence=min_cooccurrence, min_lift=min_lift,
                    min_affinity=min_affinity) as story:
         rows = story.related.to_pylist()
@@ -176,6 +180,8 @@ def posts(
 
     Example: hashtide posts metoo --figure replies_to_origin --json
     """
+    from hashtide.campaign.facts import iso
+
     with _campaign(corpus, tag, since, until, reveal_authors=reveal_authors) as story:
         try:
             rows = story.figure_posts(figure).to_pylist()
@@ -210,6 +216,8 @@ def export_network(
 
     Example: hashtide export network metoo --to metoo.gexf
     """
+    from hashtide.campaign import network
+
     try:
         network.format_of(to)
     except ValueError as exc:
@@ -220,4 +228,4 @@ def export_network(
               + ("" if reveal_authors else " (accounts pseudonymised)"))
 
 
-__all__ = ["campaign", "related", "posts", "export_network", "figures"]
+__all__ = ["campaign", "related", "posts", "export_network"]

@@ -235,3 +235,10 @@ def test_damaged_views_and_records_never_raise(shared_data, data):
         expected = len(feed) if isinstance(feed, list) else 1
         assert len(counted(found)) == expected
         storable(found)
+
+
+def test_negative_counters_are_unknown_not_counts(shared_data):
+    doc = load(shared_data, "thread_view_post_with_embed_media")
+    text = json.dumps(doc).replace('"likeCount": 0', '"likeCount": -1').replace('"replyCount": 0', '"replyCount": -3')
+    [item] = items(json.loads(text))
+    assert (item.post.likes, item.post.replies, item.post.reposts) == (None, None, 0)

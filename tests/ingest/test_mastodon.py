@@ -141,3 +141,13 @@ def test_damaged_statuses_give_one_item_and_never_raise(shared_data, data):
         assert len(found) == 1
         posts_to_arrow([p for i in found if isinstance(i, Record) for p in (i.post, *i.embedded)])
         users_to_arrow([u for i in found if isinstance(i, Record) for u in i.users])
+
+
+def test_negative_counters_are_unknown_not_counts(shared_data):
+    """-1 (or any negative) is no count of favourites or followers: it is read as unknown."""
+    doc = next(d for d in documents(cassette(shared_data, "test_public_tl")) if isinstance(d, dict) and "favourites_count" in d)
+    damaged = copy.deepcopy(doc)
+    damaged["favourites_count"], damaged["reblogs_count"], damaged["account"]["followers_count"] = -1, -5, -2
+    [record] = [i for i in mastodon.read(damaged) if isinstance(i, Record)]
+    assert (record.post.likes, record.post.reposts, record.post.author_followers) == (None, None, None)
+    assert record.post.replies == doc["replies_count"] >= 0

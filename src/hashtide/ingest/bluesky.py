@@ -41,6 +41,7 @@ from typing import Any
 import msgspec
 
 from hashtide.ingest.items import Item, Record, Reject, Skip
+from hashtide.ingest.twitter_v2 import count
 from hashtide.model import Post, User, hashtags_from_text, parse_iso, tag_columns
 
 NAME = "bluesky"
@@ -327,10 +328,10 @@ def _from_view(view: dict) -> tuple[Post | None, list[Post], list[User]]:
     if post is None:
         return None, [], []
     post.author_handle = _str(author.get("handle")) if isinstance(author, dict) else None
-    post.likes = _int(view.get("likeCount"))
-    post.reposts = _int(view.get("repostCount"))
-    post.replies = _int(view.get("replyCount"))
-    post.quotes = _int(view.get("quoteCount"))
+    post.likes = count(view.get("likeCount"))
+    post.reposts = count(view.get("repostCount"))
+    post.replies = count(view.get("replyCount"))
+    post.quotes = count(view.get("quoteCount"))
     users = [_user(author)] if isinstance(author, dict) and isinstance(author.get("did"), str) else []
     embedded: list[Post] = []
     shown = _embedded_view(view.get("embed", view.get("embeds")))
@@ -390,7 +391,7 @@ def _profiles(doc: dict) -> Item:
 
 def _user(profile: dict) -> User:
     return User(platform=PLATFORM, user_id=profile["did"], handle=_str(profile.get("handle")),
-                name=_str(profile.get("displayName")), followers=_int(profile.get("followersCount")),
+                name=_str(profile.get("displayName")), followers=count(profile.get("followersCount")),
                 created_at=_time(profile.get("createdAt"), None))
 
 
@@ -425,10 +426,3 @@ def _time(value: Any, fallback: int | None) -> int | None:
 
 def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
-
-
-def _int(value: Any) -> int | None:
-    return value if type(value) is int and -_INT64 <= value < _INT64 else None
-
-
-_INT64 = 1 << 63

@@ -43,6 +43,7 @@ from typing import Any
 import msgspec
 
 from hashtide.ingest.items import Item, Record, Reject, Skip
+from hashtide.ingest.twitter_v2 import count
 from hashtide.model import Post, User, hashtags_from_text, normalise_tag, parse_iso, tag_columns
 
 NAME = "mastodon"
@@ -149,8 +150,8 @@ def _status(status: dict) -> tuple[Post | None, User | None]:
                 author_id=user.user_id if user else None, author_handle=user.handle if user else None,
                 author_followers=user.followers if user else None, text=text,
                 lang=_str(status.get("language")), hashtags=hashtags, hashtag_forms=forms,
-                likes=_int(status.get("favourites_count")), reposts=_int(status.get("reblogs_count")),
-                replies=_int(status.get("replies_count")), quotes=_int(status.get("quotes_count")))
+                likes=count(status.get("favourites_count")), reposts=count(status.get("reblogs_count")),
+                replies=count(status.get("replies_count")), quotes=count(status.get("quotes_count")))
     parent = _id(status.get("in_reply_to_id"))
     if parent is not None:
         post.kind, post.parent_id = "reply", parent
@@ -174,7 +175,7 @@ def _user(account: dict) -> User | None:
         return None
     return User(platform=PLATFORM, user_id=user_id, handle=_str(account.get("acct")),
                 name=_str(account.get("display_name")) or None,
-                followers=_int(account.get("followers_count")), created_at=_time(account.get("created_at")))
+                followers=count(account.get("followers_count")), created_at=_time(account.get("created_at")))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -276,10 +277,3 @@ def _time(value: Any) -> int | None:
 
 def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
-
-
-def _int(value: Any) -> int | None:
-    return value if type(value) is int and -_INT64 <= value < _INT64 else None
-
-
-_INT64 = 1 << 63

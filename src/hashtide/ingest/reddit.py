@@ -28,6 +28,7 @@ from typing import Any
 import msgspec
 
 from hashtide.ingest.items import Item, Record, Reject, Skip
+from hashtide.ingest.twitter_v2 import count
 from hashtide.model import Post, User, hashtags_from_text, parse_epoch, tag_columns
 
 NAME = "reddit"
@@ -115,7 +116,7 @@ def _record(data: dict, kind: str) -> Item:
     author_id = (_str(data.get("author_fullname")) or handle) if handle else None
     post = Post(platform=PLATFORM, post_id=post_id, created_at=created, author_id=author_id,
                 author_handle=handle, text=text, hashtags=hashtags, hashtag_forms=forms,
-                likes=_int(data.get("score")), replies=_int(data.get("num_comments")))
+                likes=_int(data.get("score")), replies=count(data.get("num_comments")))
     if kind == "t1":
         post.kind = "reply"
         post.parent_id = _str(data.get("parent_id"))
@@ -158,6 +159,7 @@ def _str(value: Any) -> str | None:
 
 
 def _int(value: Any) -> int | None:
+    """A signed int64 (Reddit's score is upvotes minus downvotes, and may be negative)."""
     return value if type(value) is int and -_INT64 <= value < _INT64 else None
 
 

@@ -133,7 +133,7 @@ def _parse_fast_into(sink, piece: bytes, line: int, offset: int, detector) -> bo
     exact behaviour there. Everything is decoded before anything is read: the decision is made
     before the sink sees a single item."""
     from hashtide.ingest import pipeline, twitter_v2, twitter_v2_fast
-    from hashtide.ingest.sources import Document, iter_documents
+    from hashtide.ingest.sources import Document
 
     if b'{"data":' not in piece[:64] or twitter_v2 not in getattr(detector, "_readers", ()):
         return False

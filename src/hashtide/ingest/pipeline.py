@@ -24,7 +24,7 @@ from hashtide.corpus import Corpus
 from hashtide.corpus import store
 from hashtide.ingest import chunks, sources
 from hashtide.ingest.formats import Detector, describe
-from hashtide.ingest.items import Record, Referenced, Reject, Skip
+from hashtide.ingest.items import Record, Referenced, Skip
 from hashtide.model import Post, User, posts_to_arrow, users_to_arrow
 
 BATCH_POSTS = int(os.environ.get("HASHTIDE_BATCH_POSTS", "50000"))  # posts per transaction

@@ -116,3 +116,14 @@ def test_watch_of_a_large_file_parsed_on_every_core_alerts_as_one_process(tiny_w
     parallel = invoke(*args)
     assert one.exit_code == parallel.exit_code == 0, one.output + parallel.output
     assert parallel.output == one.output and len(one.output.splitlines()) > 3
+
+
+def test_watch_replay_of_a_twarc2_file_alerts_as_the_per_line_watch(tiny_world, tmp_path):
+    """Without --corpus a twarc2 file is replayed by DuckDB; with it, read line by line: same alerts."""
+    source = next(tiny_world.glob("twitter/*03-06.jsonl"))
+    args = ("watch", str(source), "--every", "1h", "--scope", "all", "--no-follow", "--lateness", "1d",
+            "--half-life", "1d")
+    replayed = invoke(*args)
+    per_line = invoke(*args, "--corpus", str(tmp_path / "c.duckdb"))
+    assert replayed.exit_code == per_line.exit_code == 0, replayed.output + per_line.output
+    assert replayed.output == per_line.output and len(replayed.output.splitlines()) > 3

@@ -1,6 +1,6 @@
 """Ingest throughput and memory against the tools users run today, on one twarc2 file, in one run.
 
-    python benchmarks/ingest.py --scale 2.0        # a metoo-2017 world of ~1 M+ tweets
+    python benchmarks/ingest.py --scale 0.4        # a metoo-2017 world of ~1.1 M tweets (1.9 GB)
     python benchmarks/ingest.py --input FILE.jsonl # any twarc2 file
     python benchmarks/ingest.py --skip-peers --input DAY1.jsonl DAY2.jsonl ...  # memory at 5 M+
 
@@ -59,7 +59,7 @@ def parse_floor(paths: list[Path]) -> tuple[float, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scale", type=float, default=0.2, help="metoo-2017 scale for the simulated file")
+    parser.add_argument("--scale", type=float, default=0.4, help="metoo-2017 scale for the simulated file (0.4: about 1.1 M tweets)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--input", type=Path, nargs="+",
                         help="twarc2 files to use instead of simulating one (several only with --skip-peers)")

@@ -1,6 +1,6 @@
 """Ingest throughput and memory against the tools users run today, on one twarc2 file, in one run.
 
-    python benchmarks/ingest.py --scale 0.4        # a metoo-2017 world of ~1.1 M tweets (1.9 GB)
+    python benchmarks/ingest.py --scale 0.4        # a metoo-2017 world of ~1.1 M tweets (1.75 GB)
     python benchmarks/ingest.py --input FILE.jsonl # any twarc2 file
     python benchmarks/ingest.py --skip-peers --input DAY1.jsonl DAY2.jsonl ...  # memory at 5 M+
 

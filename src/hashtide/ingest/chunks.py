@@ -1,10 +1,12 @@
 """Parsing a large JSON-lines file on every core: newline-aligned chunks, parsed in worker
 processes, merged back in file order.
 
-Only the parsing runs in the workers (decoding, format detection, reading, building Arrow
-columns); deduplication and storage stay in the one process that holds the corpus, in file order,
-so the result is the same as a sequential ingest's. A chunk comes back as Arrow tables and
-counters, never as Python objects per post.
+Only the parsing runs in the workers (reading their slice of the file, decoding, format detection,
+reading, building Arrow columns); deduplication and storage stay in the one process that holds the
+corpus, in file order, so the result is the same as a sequential ingest's. The main process only
+finds where slices end (a newline after every CHUNK_BYTES) and never reads or copies the slices
+themselves. A chunk comes back as Arrow tables and counters, never as Python objects per post;
+its line numbers count from the slice's start until :func:`parse_chunks` places them in the file.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import io
 import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from typing import BinaryIO
 
 import msgspec
 import pyarrow as pa
@@ -36,6 +37,7 @@ class Chunk(msgspec.Struct):
     skipped_by_kind: dict[str, int]
     problems: list[tuple]
     end: int  # byte offset just past the slice, for progress
+    lines: int = 0  # newlines in the slice
 
 
 def workers() -> int:
@@ -59,39 +61,66 @@ def line_oriented(path: str, probe_bytes: int = 1 << 20) -> bool:
                               for d in iter_documents(io.BytesIO(head)))
 
 
-def _slices(stream: BinaryIO) -> Iterator[tuple[bytes, int, int]]:
-    """``(bytes, first_line, first_offset)`` of newline-aligned slices of about CHUNK_BYTES."""
-    line, offset, carry = 1, 0, b""
-    while True:
-        block = stream.read(CHUNK_BYTES)
-        if not block:
-            if carry:
-                yield carry, line, offset
-            return
-        block = carry + block
-        cut = block.rfind(b"\n") + 1
-        if cut == 0:
-            carry = block
-            continue
-        piece, carry = block[:cut], block[cut:]
-        yield piece, line, offset
-        line += piece.count(b"\n")
-        offset += len(piece)
+def _ranges(path: str, window: int = 1 << 16) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` byte ranges of ``path``: each ends just past the first newline at or
+    after CHUNK_BYTES from its start (or at the end of the file, as it is then)."""
+    start = 0
+    with open(path, "rb") as stream:
+        while True:
+            size = os.fstat(stream.fileno()).st_size
+            if start >= size:
+                return
+            cut = start + CHUNK_BYTES - 1
+            end = size
+            while cut < size:
+                stream.seek(cut)
+                newline = stream.read(window).find(b"\n")
+                if newline >= 0:
+                    end = cut + newline + 1
+                    break
+                cut += window
+            yield start, end
+            start = end
 
 
 def parse_chunks(path: str, fmt: str | None) -> Iterator[Chunk]:
-    """Chunks of ``path`` parsed by a pool of worker processes, in file order."""
+    """Chunks of ``path`` parsed by a pool of worker processes, in file order, with line numbers
+    counted from the start of the file."""
     import multiprocessing
 
     context = multiprocessing.get_context("forkserver")
-    with open(path, "rb") as stream, ProcessPoolExecutor(workers(), mp_context=context) as pool:
+    line = 1
+    with ProcessPoolExecutor(workers(), mp_context=context) as pool:
         pending = []
-        for piece, line, offset in _slices(stream):
-            pending.append(pool.submit(parse_slice, piece, line, offset, path, fmt))
+        for start, end in _ranges(path):
+            pending.append(pool.submit(parse_range, path, start, end, fmt))
             if len(pending) > 2 * workers():  # bounded read-ahead keeps memory flat
-                yield pending.pop(0).result()
+                chunk = pending.pop(0).result()
+                line = _placed(chunk, line)
+                yield chunk
         for future in pending:
-            yield future.result()
+            chunk = future.result()
+            line = _placed(chunk, line)
+            yield chunk
+
+
+def _placed(chunk: Chunk, first_line: int) -> int:
+    """Shift the chunk's line numbers so that its first line is ``first_line``; the next chunk's."""
+    shift = first_line - 1
+    if shift:
+        chunk.rejects = [(r[0], r[1] + shift, *r[2:]) for r in chunk.rejects]
+        chunk.problems = [(p[0], p[1] + shift if p[1] is not None else None, *p[2:]) for p in chunk.problems]
+    return first_line + chunk.lines
+
+
+def parse_range(path: str, start: int, end: int, fmt: str | None) -> Chunk:
+    """Worker side: read bytes ``start:end`` of ``path`` and parse them (lines counted from 1)."""
+    with open(path, "rb") as stream:
+        stream.seek(start)
+        piece = stream.read(end - start)
+    chunk = parse_slice(piece, 1, start, path, fmt)
+    chunk.lines = piece.count(b"\n")
+    return chunk
 
 
 def parse_slice(piece: bytes, line: int, offset: int, label: str, fmt: str | None) -> Chunk:

@@ -127,3 +127,39 @@ def test_watch_replay_of_a_twarc2_file_alerts_as_the_per_line_watch(tiny_world, 
     per_line = invoke(*args, "--corpus", str(tmp_path / "c.duckdb"))
     assert replayed.exit_code == per_line.exit_code == 0, replayed.output + per_line.output
     assert replayed.output == per_line.output and len(replayed.output.splitlines()) > 3
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_watch_with_a_corpus_stores_what_ingest_stores(tiny_world, tmp_path, monkeypatch, parallel):
+    """watch --corpus: the posts, profiles, quarantine and account of `hashtide ingest`, and a log
+    entry; line by line, or parsed on every core when the file is large and not followed."""
+    import duckdb
+
+    if parallel:
+        monkeypatch.setenv("HASHTIDE_WORKERS", "2")
+        monkeypatch.setenv("HASHTIDE_PARALLEL_MIN_BYTES", "0")
+        monkeypatch.setattr("hashtide.ingest.chunks.CHUNK_BYTES", 64 << 10)
+
+    source = tmp_path / "stream.jsonl"
+    twarc2 = next(tiny_world.glob("twitter/*03-06.jsonl")).read_bytes().splitlines(keepends=True)
+    mastodon = next(tiny_world.glob("mastodon/*03-06.jsonl")).read_bytes().splitlines(keepends=True)
+    source.write_bytes(b"".join(twarc2[:20] + [b"not json\n", b'{"neither": "a post"}\n'] + mastodon[:50]
+                                + twarc2[15:30] + [b'{"data": [{"id": 1}]}\n']))
+    ingested = invoke("ingest", str(source), "--corpus", str(tmp_path / "ingest.duckdb"), "--json")
+    watched = invoke("watch", str(source), "--no-follow", "--corpus", str(tmp_path / "watch.duckdb"),
+                     "--every", "1h")
+    assert ingested.exit_code == watched.exit_code == 0, ingested.output + watched.output
+    tables = {}
+    for name in ("ingest", "watch"):
+        con = duckdb.connect(str(tmp_path / f"{name}.duckdb"), read_only=True)
+        tables[name] = [con.execute(q).fetchall() for q in (
+            "select * from posts order by platform, post_id", "select * from users order by platform, user_id",
+            "select source, line, byte_offset, item, reason, raw from quarantine order by line, item")]
+        tables[name].append([json.loads(r[0]) for r in con.execute("select report from ingest_log").fetchall()])
+        con.close()
+    assert tables["watch"][:3] == tables["ingest"][:3]
+    assert len(tables["watch"][2]) >= 3  # the broken line, the unknown record, the bad tweet
+    [logged], [account] = tables["watch"][3], tables["ingest"][3]
+    for key in ("records", "ingested", "duplicates", "rejected", "skipped", "referenced", "rejected_by_reason"):
+        assert logged[key] == account[key], key
+    assert logged["rejected"] >= 3

@@ -371,11 +371,7 @@ def ingest(
         if path != "-":
             sources.open_source(path).close()  # fail before writing anything if a path is unreadable
     report = IngestReport()
-    started = dt.datetime.now(dt.timezone.utc)
-    store.start_run(corpus.con)
-    # DuckDB would otherwise cache up to 80% of RAM; an ingest needs a batch, not the corpus
-    corpus.con.execute(f"set memory_limit = '{INGEST_MEMORY}'")
-    corpus.con.execute(f"set checkpoint_threshold = '{INGEST_CHECKPOINT}'")
+    started = start(corpus)
     errors: list[str] = []
     for path in paths:
         account = FileAccount(path=label_of(path))
@@ -397,14 +393,23 @@ def ingest(
         except StrictStop:
             sink.close()
             report.add(account)
-            _log(corpus, started, paths, report)
+            log(corpus, started, paths, report)
             raise
         sink.close()
         report.add(account)
-    _log(corpus, started, paths, report)
+    log(corpus, started, paths, report)
     if errors:
         raise PartialIngest(errors, report)
     return report
+
+
+def start(corpus: Corpus) -> dt.datetime:
+    """Prepare ``corpus`` for an ingest run; the run's start time, for its log entry."""
+    store.start_run(corpus.con)
+    # DuckDB would otherwise cache up to 80% of RAM; an ingest needs a batch, not the corpus
+    corpus.con.execute(f"set memory_limit = '{INGEST_MEMORY}'")
+    corpus.con.execute(f"set checkpoint_threshold = '{INGEST_CHECKPOINT}'")
+    return dt.datetime.now(dt.timezone.utc)
 
 
 class PartialIngest(IngestError):
@@ -416,7 +421,8 @@ class PartialIngest(IngestError):
         self.report = report
 
 
-def _log(corpus: Corpus, started: dt.datetime, paths: list[str], report: IngestReport) -> None:
+def log(corpus: Corpus, started: dt.datetime, paths: list[str], report: IngestReport) -> None:
+    """Write the run's account to the corpus' ingest log."""
     run = corpus.con.execute("select coalesce(max(run_id), 0) + 1 from ingest_log").fetchall()[0][0]
     corpus.con.execute(
         "insert into ingest_log values (?, ?, ?, ?, ?)",

@@ -3,7 +3,8 @@ ingest readers, into the detector; a rich table on a terminal, JSON lines of ale
 
 Posts are gathered into small Arrow batches (``BATCH_POSTS`` posts or ``BATCH_SECONDS`` of wall
 time, whichever comes first) so the detector's vectorised update runs on columns, not posts.
-Time is the posts' own (event time): a recorded stream replays exactly as it was.
+Time is the posts' own (event time): a recorded stream replays exactly as it was. With a corpus,
+the stream goes through the ingest instead (:mod:`hashtide.trends.live_ingest`).
 """
 
 from __future__ import annotations
@@ -153,16 +154,14 @@ def batches(raw_documents: Iterator[bytes], stream: PostStream, batch_posts: int
         yield posts_to_arrow(waiting)
 
 
-def _tables(source: str, follow: bool, fmt: str | None, stream: PostStream, ingesting: bool = False
-            ) -> Iterator[pa.Table]:
+def _tables(source: str, follow: bool, fmt: str | None, stream: PostStream) -> Iterator[pa.Table]:
     """The source's top-level posts as Arrow batches. A twarc2 file that is only replayed (not
-    followed, not ingested) is read by DuckDB (:mod:`hashtide.trends.replay`); another large
-    plain file that is not followed is parsed on every core, as ``ingest`` does (the same posts,
-    in file order)."""
-    if follow or source == "-" or "://" in source or not Path(source).is_file():
+    followed) is read by DuckDB (:mod:`hashtide.trends.replay`); another large plain file that
+    is not followed is parsed on every core, as ``ingest`` does (the same posts, in file order)."""
+    if not _complete_file(source, follow):
         yield from batches(documents(source, follow), stream)
         return
-    if not ingesting and fmt in (None, twitter_v2.NAME) and _uncompressed(source) and replay.plain_pages(source):
+    if fmt in (None, twitter_v2.NAME) and _uncompressed(source) and replay.plain_pages(source):
         pages = replay.Replay(source)
         try:
             yield from pages
@@ -183,6 +182,19 @@ def _tables(source: str, follow: bool, fmt: str | None, stream: PostStream, inge
             waiting = []
     if waiting:
         yield pa.concat_tables(waiting)
+
+
+def _complete_file(source: str, follow: bool) -> bool:
+    return not follow and source != "-" and "://" not in source and Path(source).is_file()
+
+
+def _ingested_tables(source: str, follow: bool, ingest) -> Iterator[pa.Table]:
+    """With ``--corpus``: the source through the ingest (:mod:`hashtide.trends.live_ingest`)."""
+    from hashtide.trends import live_ingest
+
+    large = source if _complete_file(source, follow) and chunks.line_oriented(source) else None
+    raw = None if large is not None else documents(source, follow)
+    return live_ingest.tables(ingest, raw, large, BATCH_POSTS, BATCH_SECONDS)
 
 
 def _uncompressed(path: str) -> bool:
@@ -221,13 +233,17 @@ def watch(source: str, detector: SigniTrend, scopes: ScopeFilter, top: int = 10,
 
     console = Console()
     terminal = console.is_terminal if terminal is None else terminal
-    corpus = None
-    if corpus_path is not None:
-        from hashtide.corpus import Corpus
-
-        corpus = Corpus.open(corpus_path)
+    corpus = ingest = None
     alerts = Alerts(top=top, scopes=scopes)
     stream = PostStream(fmt)
+    if corpus_path is not None:
+        from hashtide.corpus import Corpus
+        from hashtide.trends.live_ingest import LiveIngest
+
+        if source != "-" and "://" not in source and not Path(source).is_file():
+            raise WatchError(f"{source}: no such file")  # before the corpus logs a run
+        corpus = Corpus.open(corpus_path)
+        ingest = LiveIngest(corpus, source, fmt)
     seen = 0
     live = None
     if terminal:
@@ -236,18 +252,21 @@ def watch(source: str, detector: SigniTrend, scopes: ScopeFilter, top: int = 10,
         live = Live(_render(None, scopes, top, 0, 0), console=console, refresh_per_second=2)
         live.start()
     try:
-        for table in _tables(source, follow, fmt, stream, ingesting=corpus is not None):
+        tables = _tables(source, follow, fmt, stream) if ingest is None else _ingested_tables(source, follow, ingest)
+        for table in tables:
             seen += table.num_rows
-            if corpus is not None:
-                corpus.write_posts(table)  # deduplicated by (platform, post_id)
             closed = detector.update(table)
             _show(closed, alerts, live, scopes, top, seen, detector)
         _show(detector.flush(), alerts, live, scopes, top, seen, detector)
     finally:
         if live is not None:
             live.stop()
-        if corpus is not None:
-            corpus.close()
+        try:
+            if ingest is not None:
+                ingest.close()  # what was read is stored and logged, also after Ctrl-C
+        finally:
+            if corpus is not None:
+                corpus.close()
     return seen
 
 

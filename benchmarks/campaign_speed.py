@@ -74,7 +74,7 @@ def base_world(work: Path, scale: float, seed: int) -> tuple[Path, Path, dict]:
         # a bearer token only to get past twarc2's first-run configuration prompt: csv is offline
         subprocess.run([str(peer_bin("twarc2")), "--bearer-token", "offline", "csv", str(joined), str(csv)],
                        check=True, capture_output=True, stdin=subprocess.DEVNULL,
-                       env=os.environ | {"HOME": str(work)})
+                       env=os.environ | {"HOME": str(work)}, cwd=work)  # twarc2 writes twarc.log here
         (work / "twarc2-csv-seconds").write_text(f"{time.perf_counter() - began:.1f}")
         joined.unlink()
     return corpus, csv, json.loads((world / "truth.json").read_text())

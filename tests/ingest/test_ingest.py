@@ -209,3 +209,20 @@ def test_an_unrecognised_array_element_is_quarantined_with_its_own_bytes(tmp_pat
     assert (report.ingested, report.rejected) == (1, 1)
     with Corpus.open(tmp_path / "c.duckdb", read_only=True) as corpus:
         assert corpus.con.execute("select raw from quarantine").fetchall() == [(b'{"recipe":"soup"}',)]
+
+
+def test_rejects_are_stored_in_batches_not_held_to_the_end(tmp_path, shared_data, monkeypatch):
+    """A file of mostly bad lines is flushed every BATCH_POSTS rejects, so memory stays bounded."""
+    from hashtide.ingest import pipeline
+
+    first = (shared_data / "twitter-v2-twarc2" / "twarccsv-flat.jsonl").read_bytes().splitlines(keepends=True)[0]
+    source = tmp_path / "junk.jsonl"
+    source.write_bytes(first + b"".join(b"not json %d\n" % i for i in range(35)))
+    monkeypatch.setattr(pipeline, "BATCH_POSTS", 10)
+    flushes = []
+    original = pipeline._CorpusSink.flush
+    monkeypatch.setattr(pipeline._CorpusSink, "flush", lambda self: (flushes.append(len(self.rejects)), original(self)))
+    with Corpus.open(tmp_path / "c.duckdb") as corpus:
+        report = ingest(corpus, [str(source)])
+        assert corpus.con.execute("select count(*) from quarantine").fetchone()[0] == report.rejected == 35
+    assert len(flushes) >= 4 and max(flushes) <= 10

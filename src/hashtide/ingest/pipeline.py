@@ -170,7 +170,9 @@ class _Collector:
                 self.reject(doc.line, offset, item_key(index, n), item.reason, raw)
 
     def pending(self) -> int:
-        return len(self.top) + len(self.refs)
+        """Records held until the next flush: posts, and rejects with their raw bytes (a file of
+        nothing but bad lines must not be held whole)."""
+        return len(self.top) + len(self.refs) + len(self.rejects)
 
     def flush(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError

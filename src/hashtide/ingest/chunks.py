@@ -87,19 +87,21 @@ def parse_chunks(path: str, fmt: str | None) -> Iterator[Chunk]:
     """Chunks of ``path`` parsed by a pool of worker processes, in file order, with line numbers
     counted from the start of the file."""
     import multiprocessing
+    from collections import deque
 
     context = multiprocessing.get_context("forkserver")
     line = 1
     with ProcessPoolExecutor(workers(), mp_context=context) as pool:
-        pending = []
-        for start, end in _ranges(path):
-            pending.append(pool.submit(parse_range, path, start, end, fmt))
-            if len(pending) > 2 * workers():  # bounded read-ahead keeps memory flat
-                chunk = pending.pop(0).result()
-                line = _placed(chunk, line)
-                yield chunk
-        for future in pending:
-            chunk = future.result()
+        pending: deque = deque()
+        ranges = _ranges(path)
+        while True:
+            for start, end in ranges:  # bounded read-ahead keeps memory flat
+                pending.append(pool.submit(parse_range, path, start, end, fmt))
+                if len(pending) > 2 * workers():
+                    break
+            if not pending:
+                return
+            chunk = pending.popleft().result()
             line = _placed(chunk, line)
             yield chunk
 

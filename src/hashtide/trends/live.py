@@ -184,8 +184,13 @@ def _tables(source: str, follow: bool, fmt: str | None, stream: PostStream) -> I
         yield pa.concat_tables(waiting)
 
 
+def _local(source: str) -> bool:
+    """A path, not stdin or a URL."""
+    return source != "-" and "://" not in source
+
+
 def _complete_file(source: str, follow: bool) -> bool:
-    return not follow and source != "-" and "://" not in source and Path(source).is_file()
+    return not follow and _local(source) and Path(source).is_file()
 
 
 def _ingested_tables(source: str, follow: bool, ingest) -> Iterator[pa.Table]:
@@ -240,7 +245,7 @@ def watch(source: str, detector: SigniTrend, scopes: ScopeFilter, top: int = 10,
         from hashtide.corpus import Corpus
         from hashtide.trends.live_ingest import LiveIngest
 
-        if source != "-" and "://" not in source and not Path(source).is_file():
+        if _local(source) and not Path(source).is_file():
             raise WatchError(f"{source}: no such file")  # before the corpus logs a run
         corpus = Corpus.open(corpus_path)
         ingest = LiveIngest(corpus, source, fmt)

@@ -23,11 +23,6 @@ _POST_COLS = ", ".join(POST_FIELDS)
 _USER_UPDATES = ", ".join(
     f"{c} = coalesce(p.{c}, users.{c})" for c in USER_FIELDS if c not in ("platform", "user_id")
 )
-_USER_AGGS = ", ".join(
-    f"max_by({c}, _ord) filter (where {c} is not null) as {c}"
-    for c in USER_FIELDS
-    if c not in ("platform", "user_id")
-)
 
 
 class Merge(msgspec.Struct):
@@ -54,54 +49,57 @@ def merge_posts(con: duckdb.DuckDBPyConnection, table: pa.Table, track_run: bool
     """
     if table.num_rows == 0:
         return Merge()
+    # Decisions are taken on the keys alone; only the rows that are stored are read in full,
+    # straight from the batch (materialising whole rows twice cost half the merge's time).
     con.register("_batch", _with_order(table))
     try:
         con.execute(
-            f"""
+            """
             create or replace temp table _merge as
             select b.*, e.top_level as existing_top from (
-                select {_POST_COLS},
-                       row_number() over (partition by platform, post_id order by top_level desc, _ord) as _rank
-                from _batch
+                select platform, post_id, bool_or(top_level) as top_level,
+                       coalesce(min(_ord) filter (where top_level), min(_ord)) as _ord,
+                       count(*) filter (where top_level) as top_rows
+                from _batch group by platform, post_id
             ) b left join posts e on e.platform = b.platform and e.post_id = b.post_id
-            where b._rank = 1
             """
         )
-        top_rows = con.execute("select count(*) from _batch where top_level").fetchall()[0][0]
+        ingested, upgraded, refs, top_rows = con.execute(
+            """
+            select count(*) filter (where top_level and coalesce(existing_top, false) = false),
+                   count(*) filter (where top_level and existing_top = false),
+                   count(*) filter (where not top_level and existing_top is null),
+                   coalesce(sum(top_rows), 0)
+            from _merge
+            """
+        ).fetchall()[0]
+        upgraded_from_run = 0
+        if upgraded:
+            if track_run:
+                upgraded_from_run = _forget_run_refs(con)
+            con.execute(
+                """
+                delete from posts using _merge m
+                where posts.platform = m.platform and posts.post_id = m.post_id
+                  and m.top_level and m.existing_top = false
+                """
+            )
+        con.execute(
+            f"""
+            insert into posts select {_POST_COLS} from _batch
+            where _ord in (select _ord from _merge
+                           where (top_level and coalesce(existing_top, false) = false)
+                              or (not top_level and existing_top is null))
+            """
+        )
     finally:
         con.unregister("_batch")
-    ingested, upgraded, refs = con.execute(
-        """
-        select count(*) filter (where top_level and coalesce(existing_top, false) = false),
-               count(*) filter (where top_level and existing_top = false),
-               count(*) filter (where not top_level and existing_top is null)
-        from _merge
-        """
-    ).fetchall()[0]
-    upgraded_from_run = 0
-    if upgraded:
-        if track_run:
-            upgraded_from_run = _forget_run_refs(con)
-        con.execute(
-            """
-            delete from posts using _merge m
-            where posts.platform = m.platform and posts.post_id = m.post_id
-              and m.top_level and m.existing_top = false
-            """
-        )
-    con.execute(
-        f"""
-        insert into posts select {_POST_COLS} from _merge
-        where (top_level and coalesce(existing_top, false) = false)
-           or (not top_level and existing_top is null)
-        """
-    )
     if track_run and refs:
         con.execute(
             "insert into _run_refs select platform, post_id from _merge "
             "where not top_level and existing_top is null"
         )
-    return Merge(ingested=ingested, duplicates=top_rows - ingested, referenced=refs - upgraded_from_run)
+    return Merge(ingested=ingested, duplicates=int(top_rows) - ingested, referenced=refs - upgraded_from_run)
 
 
 def start_run(con: duckdb.DuckDBPyConnection) -> None:
@@ -131,12 +129,16 @@ def merge_users(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
     """Upsert profiles: within a batch and against the store, later non-null fields win."""
     if table.num_rows == 0:
         return
-    con.register("_users", _with_order(table))
+    # One profile per account, each field its latest non-null value: Arrow's ordered hash
+    # aggregation ("last", skipping nulls) does in C++ what SQL's max_by did at four times the cost.
+    fields = [c for c in USER_FIELDS if c not in ("platform", "user_id")]
+    latest = table.group_by(["platform", "user_id"], use_threads=False).aggregate([(c, "last") for c in fields])
+    profiles = pa.table({c: latest.column(c if c in ("platform", "user_id") else f"{c}_last") for c in USER_FIELDS})
+    con.register("_profiles_batch", profiles)
     try:
-        con.execute(f"create or replace temp table _profiles as select platform, user_id, {_USER_AGGS} "
-                    "from _users group by platform, user_id")
+        con.execute("create or replace temp table _profiles as select * from _profiles_batch")
     finally:
-        con.unregister("_users")
+        con.unregister("_profiles_batch")
     # joins, not a primary key and "on conflict": DuckDB keeps a key's index in memory, and at
     # millions of accounts it no longer fits the ingest's memory limit
     con.execute(f"update users set {_USER_UPDATES} from _profiles p "

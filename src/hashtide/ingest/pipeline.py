@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import io
 import os
 from contextlib import contextmanager
 from collections import Counter
@@ -22,7 +23,7 @@ import pyarrow as pa
 
 from hashtide.corpus import Corpus
 from hashtide.corpus import store
-from hashtide.ingest import chunks, sources
+from hashtide.ingest import chunks, sources, twitter_v2_native
 from hashtide.ingest.formats import Detector, describe
 from hashtide.ingest.items import Record, Referenced, Skip
 from hashtide.model import Post, User, posts_to_arrow, users_to_arrow
@@ -186,12 +187,7 @@ def _read_json(stream, label: str, detector: Detector, sink: _Collector, on_doc)
     for doc in sources.iter_documents(stream):
         seen += 1
         on_doc(doc)
-        if doc.error is not None:
-            sink.reject(doc.line, doc.offset, 0, doc.error, doc.raw)
-        else:
-            values = doc.value if isinstance(doc.value, list) else (doc.value,)
-            for index, value in enumerate(values):
-                _read_value(doc, value, index, detector, sink)
+        _read_document(doc, detector, sink)
         if not sink.recognised:
             if seen >= RECOGNITION_WINDOW:
                 raise IngestError(f"{label}: not a post format hashtide knows ({_why(sink)})")
@@ -199,6 +195,15 @@ def _read_json(stream, label: str, detector: Detector, sink: _Collector, on_doc)
             sink.flush()
     if not sink.recognised and sink.account.records:
         raise IngestError(f"{label}: not a post format hashtide knows ({_why(sink)})")
+
+
+def _read_document(doc: sources.Document, detector: Detector, sink: _Collector) -> None:
+    if doc.error is not None:
+        sink.reject(doc.line, doc.offset, 0, doc.error, doc.raw)
+        return
+    values = doc.value if isinstance(doc.value, list) else (doc.value,)
+    for index, value in enumerate(values):
+        _read_value(doc, value, index, detector, sink)
 
 
 def _why(sink: _Collector) -> str:
@@ -267,9 +272,58 @@ def _read_chunked(path: str, fmt: str | None, sink: _CorpusSink, on_doc) -> None
             sink.flush()
 
 
+def _read_native(path: str, sink: _CorpusSink, on_doc) -> None:
+    """A file of twarc2 pages through DuckDB's reader (:mod:`~hashtide.ingest.twitter_v2_native`);
+    the lines it leaves are read here, per line, in their place."""
+    for part in twitter_v2_native.read(path, sink.label):
+        if isinstance(part, twitter_v2_native.Run):
+            _read_run(path, part, sink, on_doc)
+        else:
+            sink.absorb_page(part)
+            on_doc(sources.Document(0, part.end, b"", None, None))
+        if sink.pending() >= BATCH_POSTS:
+            sink.flush()
+
+
+def _read_run(path: str, run: twitter_v2_native.Run, sink: _CorpusSink, on_doc) -> None:
+    """Lines the DuckDB reader left, read per line in their place (rows kept in file order)."""
+    detector = Detector(None)
+    with open(path, "rb") as stream:
+        stream.seek(run.start)
+        for doc in sources.iter_documents(_Bounded(stream, run.end - run.start)):
+            doc = doc._replace(line=doc.line + run.line - 1, offset=doc.offset + run.start)
+            on_doc(doc)
+            _read_document(doc, detector, sink)
+            if sink.pending() >= BATCH_POSTS:
+                sink.seal()
+                sink.flush()
+    sink.seal()
+
+
+class _Bounded(io.RawIOBase):
+    """The next ``size`` bytes of a stream, as a stream of their own."""
+
+    def __init__(self, stream, size: int):
+        self.stream, self.left = stream, size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        want = min(len(buffer), self.left)
+        if want <= 0:
+            return 0
+        got = self.stream.readinto(memoryview(buffer)[:want])
+        self.left -= got
+        return got
+
+
 def _read_source(path: str, fmt: str | None, mapping, sink: _Collector, on_doc, platform: str = "other") -> None:
     suffix = sources.inner_suffix(path)
     csv = fmt == "csv" or suffix in CSV_SUFFIXES or (bool(mapping) and suffix not in JSON_SUFFIXES)
+    if (not csv and isinstance(sink, _CorpusSink) and not sink.strict and os.environ.get("HASHTIDE_NATIVE", "1") != "0"
+            and twitter_v2_native.eligible(path, fmt)):
+        return _read_native(path, sink, on_doc)
     if not csv and isinstance(sink, _CorpusSink) and not sink.strict and chunks.line_oriented(path):
         return _read_chunked(path, fmt, sink, on_doc)
     stream = sources.open_source(path)
@@ -314,6 +368,26 @@ class _CorpusSink(_Collector):
         self.skipped_by_kind.update(chunk.skipped_by_kind)
         room = 50 - len(self.report.problems)
         self.report.problems.extend(Problem(*p) for p in chunk.problems[: max(room, 0)])
+
+    def absorb_page(self, page: twitter_v2_native.Page) -> None:
+        """Take plain twarc2 pages read by DuckDB, as if their records had been read here."""
+        self.parsed.append(page.posts)
+        self.parsed_users.append(page.users)
+        self.account.records += page.records
+        self.account.skipped += page.api_errors
+        if page.api_errors:
+            self.skipped_by_kind["api_error"] += page.api_errors
+        self.recognised = True
+        self.account.format = twitter_v2_native.NAME
+
+    def seal(self) -> None:
+        """Turn the posts read here so far into a table after those already parsed, so that a
+        batch keeps file order when both kinds alternate."""
+        if self.top or self.refs:
+            self.parsed.append(posts_to_arrow(self.top + self.refs))
+        if self.users:
+            self.parsed_users.append(users_to_arrow(self.users))
+        self.top, self.refs, self.users = [], [], []
 
     def pending(self) -> int:
         return super().pending() + sum(t.num_rows for t in self.parsed)
@@ -411,6 +485,9 @@ def start(corpus: Corpus) -> dt.datetime:
     # DuckDB would otherwise cache up to 80% of RAM; an ingest needs a batch, not the corpus
     corpus.con.execute(f"set memory_limit = '{INGEST_MEMORY}'")
     corpus.con.execute(f"set checkpoint_threshold = '{INGEST_CHECKPOINT}'")
+    # The order of rows in the posts table means nothing (every reader sorts); without it DuckDB
+    # appends on all cores: 1,090,677 posts were written in 1.57 s instead of 3.01 s.
+    corpus.con.execute("set preserve_insertion_order = false")
     return dt.datetime.now(dt.timezone.utc)
 
 

@@ -18,18 +18,17 @@ pages (:func:`plain_pages`). A line that is not a readable page is skipped and c
 
 from __future__ import annotations
 
-import queue
-import threading
 from collections.abc import Iterator
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hashtide.ingest.arrow_tags import TagCache, hashtag_columns
+from hashtide.ingest.read_ahead import ReadError, read_ahead
 from hashtide.ingest.twitter_v2 import NO_LANGUAGE, PLATFORM
 from hashtide.ingest.twitter_v2_fast import PAGE_PREFIXES
-from hashtide.model import TIMESTAMP, display_form, hashtags_from_text, normalise_tag
+from hashtide.model import TIMESTAMP
 
 BATCH_ROWS = 65_536
 MEMORY_LIMIT = "256MB"
@@ -85,8 +84,7 @@ from tweets
 """
 
 
-class ReplayError(Exception):
-    """DuckDB could not read the file (a page over MAX_PAGE_BYTES, an I/O error)."""
+ReplayError = ReadError  # DuckDB could not read the file (a page over MAX_PAGE_BYTES, an I/O error)
 
 
 def plain_pages(path: str, probe_bytes: int = 1 << 20) -> bool:
@@ -108,8 +106,8 @@ class Replay:
         self.unread = 0
 
     def __iter__(self) -> Iterator[pa.Table]:
-        tags = _TagCache()
-        for batch in _read_ahead(self.path):
+        tags = TagCache()
+        for batch in read_ahead(_QUERY, [self.path], BATCH_ROWS, MEMORY_LIMIT):
             self.unread += pc.sum(batch.column("unreadable")).as_py() or 0
             table = _table(batch, tags)
             if table.column("post_id").null_count:  # unreadable lines, and records that are no
@@ -117,77 +115,9 @@ class Replay:
             yield table
 
 
-def _read_ahead(path: str) -> Iterator[pa.RecordBatch]:
-    """DuckDB's batches, read on a thread one or two ahead of the consumer. The thread is always
-    joined (a DuckDB call cut off by the interpreter's exit aborts the process), also when the
-    consumer stops early."""
-    handoff: queue.Queue = queue.Queue(maxsize=2)
-    stop = threading.Event()
-    done = object()
-
-    def produce() -> None:
-        try:
-            con = duckdb.connect()
-            con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
-            for batch in con.sql(_QUERY, params=[path]).to_arrow_reader(BATCH_ROWS):
-                while not stop.is_set():
-                    try:
-                        handoff.put(batch, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    break
-            con.close()
-            handoff.put(done)
-        except duckdb.Error as exc:
-            handoff.put(ReplayError(str(exc).splitlines()[0]))
-
-    worker = threading.Thread(target=produce, name="hashtide-replay")
-    worker.start()
-    try:
-        while True:
-            item = handoff.get()
-            if item is done:
-                return
-            if isinstance(item, Exception):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while worker.is_alive():
-            try:
-                handoff.get(timeout=0.1)  # make room for a producer blocked on a full queue
-            except queue.Empty:
-                pass
-        worker.join()
-
-
-class _TagCache:
-    """Keys and display forms of the hashtag forms seen so far (bounded)."""
-
-    LIMIT = 1 << 20
-
-    def __init__(self):
-        self.keys: dict[str, str | None] = {}
-        self.shown: dict[str, str] = {}
-
-    def lookup(self, forms: list[str]) -> tuple[list[str | None], list[str]]:
-        if len(self.keys) > self.LIMIT:
-            self.keys.clear()
-            self.shown.clear()
-        keys, shown = self.keys, self.shown
-        for form in forms:
-            if form not in keys:
-                keys[form] = normalise_tag(form)
-                shown[form] = display_form(form)
-        return [keys[f] for f in forms], [shown[f] for f in forms]
-
-
-def _table(batch: pa.RecordBatch, cache: _TagCache) -> pa.Table:
+def _table(batch: pa.RecordBatch, cache: TagCache) -> pa.Table:
     n = batch.num_rows
-    owner, forms = _forms(batch)
-    hashtags, hashtag_forms = _tag_lists(owner, forms, n, cache)
+    hashtags, hashtag_forms = hashtag_columns(batch.column("forms"), batch.column("bare_text"), cache)
     created = batch.column("created_at")
     return pa.table({
         "platform": pa.array(np.full(n, PLATFORM, dtype=object), pa.string()),
@@ -206,44 +136,3 @@ def _language(lang: pa.Array) -> pa.Array:
     """The tweet's language, none for Twitter's codes of no language (``und``, ``zxx``...).
     In Python, not SQL: DuckDB's ``IN`` list does not keep the rows in order."""
     return pc.if_else(pc.is_in(lang, _NO_LANGUAGE), pa.scalar(None, pa.string()), lang)
-
-
-def _forms(batch: pa.RecordBatch) -> tuple[np.ndarray, pa.Array]:
-    """(row, form) of every tag as written, in row order: entities' tags, or the text's."""
-    lists = batch.column("forms")
-    owner = pc.list_parent_indices(lists).to_numpy()
-    forms = pc.list_flatten(lists)
-    bare = batch.column("bare_text")
-    marked = pc.fill_null(pc.or_(pc.match_substring(bare, "#"), pc.match_substring(bare, "＃")), False)
-    rows = np.flatnonzero(marked.to_numpy(zero_copy_only=False))
-    if not len(rows):
-        return owner, forms
-    found = [(row, form) for row, text in zip(rows, bare.take(pa.array(rows)).to_pylist())
-             for form in hashtags_from_text(text)]
-    if not found:
-        return owner, forms
-    merged = np.concatenate([owner, np.array([row for row, _ in found], np.int64)])
-    order = np.argsort(merged, kind="stable")
-    values = pa.concat_arrays([forms.cast(pa.string()), pa.array([form for _, form in found], pa.string())])
-    return merged[order], values.take(pa.array(order))
-
-
-def _tag_lists(owner: np.ndarray, forms: pa.Array, n: int, cache: _TagCache) -> tuple[pa.Array, pa.Array]:
-    """Normalised keys and display forms per row, each key once per row, in order of writing
-    (:func:`hashtide.model.tag_columns`, on the distinct forms)."""
-    encoded = pc.dictionary_encode(forms)
-    keys, shown = cache.lookup(encoded.dictionary.to_pylist())
-    key_ids: dict[str, int] = {}
-    key_code = np.array([-1 if key is None else key_ids.setdefault(key, len(key_ids)) for key in keys] + [-1],
-                        np.int64)
-    code = key_code[encoded.indices.to_numpy()] if len(forms) else np.zeros(0, np.int64)
-    valid = np.flatnonzero(code >= 0)
-    pair = owner[valid].astype(np.int64) * (len(key_ids) + 1) + code[valid]
-    _, first = np.unique(pair, return_index=True)
-    kept = valid[np.sort(first)]
-    offsets = np.zeros(n + 1, np.int32)
-    np.cumsum(np.bincount(owner[kept], minlength=n), out=offsets[1:])
-    key_values = pa.array(list(key_ids), pa.string()).take(pa.array(code[kept]))
-    form_values = pa.array(shown, pa.string()).take(encoded.indices.take(pa.array(kept, pa.int64())))
-    return (pa.ListArray.from_arrays(pa.array(offsets), key_values),
-            pa.ListArray.from_arrays(pa.array(offsets), form_values))

@@ -1,0 +1,421 @@
+"""Ingesting a file of twarc2 pages at the speed of DuckDB's JSON reader, with the per-line
+readers' results.
+
+DuckDB reads every page line in C++ on every core, into typed columns of the fields hashtide
+keeps (:data:`QUERY`): the tweets of ``data`` and ``includes.tweets`` with their retweeted,
+replied or quoted tweet, author and place looked up in the page's ``includes`` (the last copy of
+an id wins, as in a dict), and ``includes.users``. Python then only adds what SQL cannot say
+exactly, on whole columns: hashtag keys (once per distinct form, :mod:`hashtide.ingest.arrow_tags`),
+the byte offset of each page's line and the file's name.
+
+The per-line readers (:mod:`hashtide.ingest.twitter_v2`) stay the reference, and keep every line
+this path is not sure of. A page is read here only when it is *plain*: a non-empty ``data`` of
+tweets that each have an id and a text, ``errors`` absent or a list, no inlined ``author`` or
+flattened reference, times in the API's own form, ids unique within the page's ``includes``.
+Every other line (not JSON, not a page, a counts page, an odd page) is read by the per-line
+readers, in file order with the plain pages, with its own line number and raw bytes when it is
+set aside. DuckDB yields one row per non-blank line; :class:`Lines` pairs each row with its line
+and checks that the first tweet id agrees (a line DuckDB reads as none or two is found again a
+few lines on); should they ever stop pairing up, the rest of the file is read per line.
+tests/ingest/test_native.py compares the two paths' corpora and accounts on real and simulated
+files.
+
+One difference is accepted: DuckDB turns a JSON number or object where a string is expected
+into its text, where the per-line readers drop the value. The API never writes such pages.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from typing import NamedTuple
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from hashtide.ingest.arrow_tags import TagCache, hashtag_columns
+from hashtide.ingest.read_ahead import read_ahead
+from hashtide.ingest.sources import COMPRESSED
+from hashtide.ingest.twitter_v2 import NAME, NO_LANGUAGE, PLATFORM
+from hashtide.ingest.twitter_v2_fast import PAGE_PREFIXES
+from hashtide.model import POST_SCHEMA, TIMESTAMP, USER_SCHEMA
+
+NATIVE_MIN_BYTES = 16 << 20  # below: the per-line readers are as quick (HASHTIDE_NATIVE_MIN_BYTES)
+BATCH_ROWS = 100_000
+MEMORY_LIMIT = "512MB"
+MAX_PAGE_BYTES = 16 << 20
+PROBE_BYTES = 1 << 20
+RESYNC_LINES = 16
+
+_TWEET = ("STRUCT(id VARCHAR, text VARCHAR, created_at VARCHAR, author_id VARCHAR, author JSON, "
+          "conversation_id VARCHAR, lang VARCHAR, entities STRUCT(hashtags STRUCT(tag VARCHAR)[]), "
+          "referenced_tweets STRUCT(type VARCHAR, id VARCHAR, text JSON)[], in_reply_to_user_id VARCHAR, "
+          "public_metrics STRUCT(like_count HUGEINT, retweet_count HUGEINT, reply_count HUGEINT, "
+          "quote_count HUGEINT), geo STRUCT(place_id VARCHAR, country_code VARCHAR))")
+_USER = ("STRUCT(id VARCHAR, username VARCHAR, name VARCHAR, location VARCHAR, created_at VARCHAR, "
+         "verified BOOLEAN, public_metrics STRUCT(followers_count HUGEINT))")
+_COLUMNS = ("{data: '" + _TWEET + "[]', includes: 'STRUCT(users " + _USER + "[], tweets " + _TWEET
+            + "[], places STRUCT(id VARCHAR, country_code VARCHAR)[])', errors: 'JSON'}")
+
+
+def _time(value: str) -> str:
+    """The API's time form only (``2017-10-15T20:21:00.000Z``), as epoch microseconds."""
+    return (f"epoch_us(coalesce(try_strptime({value}, '%Y-%m-%dT%H:%M:%S.%gZ'), "
+            f"try_strptime({value}, '%Y-%m-%dT%H:%M:%SZ')))")
+
+
+def _count(value: str) -> str:
+    """An engagement counter, or null when it is not a non-negative int64."""
+    return f"case when {value} between 0 and 9223372036854775807 then {value}::bigint end"
+
+
+def _first_ref(kind: str) -> str:
+    return f"list_filter(t.referenced_tweets, lambda r: r.type = '{kind}' and r.id is not null)[1]"
+
+
+def _last(items: str, ids: str, key: str) -> str:
+    """The last element of ``items`` whose id is ``key`` (``ids`` is their ids, reversed)."""
+    return f"{items}[len({ids}) + 1 - list_position({ids}, {key})]"
+
+
+def _unique(items: str) -> str:
+    return f"coalesce(len(list_distinct(list_transform({items}, lambda o: o.id))) = len({items}), true)"
+
+
+def _none(items: str, condition: str) -> str:
+    return f"coalesce(len(list_filter({items}, lambda o: {condition})), 0) = 0"
+
+
+_PLAIN = " and ".join([
+    "coalesce(len(data) > 0, false)",
+    "(errors is null or json_type(errors) = 'ARRAY')",
+    _none("tweets", "o is null or o.id is null or o.id = '' or o.text is null or o.author is not null "
+          f"or (o.created_at is not null and {_time('o.created_at')} is null) "
+          "or len(list_filter(o.referenced_tweets, lambda r: r is null or r.text is not null)) > 0"),
+    _none("users", f"o is null or o.id is null or o.id = '' or (o.created_at is not null and {_time('o.created_at')} is null)"),
+    _none("places", "o is null or o.id is null"),
+    _unique("embedded"), _unique("users"), _unique("places"),
+])
+
+_SNOWFLAKE = ("case when regexp_full_match(t.id, '[0-9]{1,19}') and t.id::hugeint between 100000000000000 "
+              "and 9223372036854775807 then ((t.id::bigint >> 22) + 1288834974657) * 1000 end")
+
+# One row per page line (``head``: its plain flag, first tweet id and count of ``errors``), then
+# one per tweet of a plain page (``data`` first, then ``includes.tweets``), with the page's users
+# beside them (DuckDB pads the shorter list with nulls). Lookups run per page, before the unnest.
+# No ``IN (...)`` list: with it DuckDB does not keep the rows in order.
+QUERY = f"""
+with pages as (
+    select data, includes.users as users, includes.tweets as embedded, includes.places as places,
+           errors, list_concat(data, includes.tweets) as tweets
+    from read_json(?, columns={_COLUMNS}, format='newline_delimited',
+                   maximum_object_size={MAX_PAGE_BYTES}, ignore_errors=true)
+), checked as (
+    select *, {_PLAIN} as plain from pages
+), indexed as (
+    select *,
+        list_reverse(list_transform(embedded, lambda t: t.id)) as embedded_ids,
+        list_reverse(list_transform(users, lambda u: u.id)) as user_ids,
+        list_filter(places, lambda p: p.country_code <> '') as countries,
+        list_reverse(list_transform(list_filter(places, lambda p: p.country_code <> ''), lambda p: p.id)) as country_ids,
+        list_transform(tweets, lambda t: coalesce({_first_ref('retweeted')}, {_first_ref('replied_to')},
+                                                  {_first_ref('quoted')})) as refs
+    from checked
+), looked_up as (
+    select plain, data[1].id as head_id, coalesce(json_array_length(errors), 0) as n_errors, len(data) as n_top,
+        list_concat([null], case when plain then list_transform(tweets, lambda t, i: struct_pack(
+            t := t, i := i, ref := refs[i],
+            parent := {_last('embedded', 'embedded_ids', 'refs[i].id')},
+            author := {_last('users', 'user_ids', 't.author_id')},
+            place_country := {_last('countries', 'country_ids', 't.geo.place_id')}.country_code
+        )) else [] end) as rows,
+        list_concat([null], case when plain then users else [] end) as users
+    from indexed
+), flat as (
+    select unnest(rows) as x, unnest(users) as u, plain, head_id, n_errors, n_top from looked_up
+), tweets as (
+    select *, x.t as t,
+        case x.ref.type when 'retweeted' then 'repost' when 'replied_to' then 'reply'
+                        when 'quoted' then 'quote' else 'original' end as kind
+    from flat
+), shown as (
+    select *, case when kind = 'repost' and x.parent.text is not null then x.parent else t end as content
+    from tweets
+)
+select
+    x is null and u is null as head, plain, head_id, n_errors,
+    x.i <= n_top as top_level,
+    t.id as post_id,
+    coalesce({_time('t.created_at')}, {_SNOWFLAKE}) as created_at,
+    t.author_id as author_id,
+    x.author.username as author_handle,
+    {_count('x.author.public_metrics.followers_count')} as author_followers,
+    content.text as text,
+    t.lang as lang,
+    coalesce(nullif(t.geo.country_code, ''), x.place_country) as country,
+    coalesce(list_filter(list_transform(content.entities.hashtags, lambda h: h.tag), lambda tag: tag is not null),
+             []) as forms,
+    case when content.entities is null then content.text end as bare_text,
+    kind,
+    x.ref.id as parent_id,
+    t.conversation_id as root_id,
+    case when kind = 'reply' then t.in_reply_to_user_id else x.parent.author_id end as parent_author_id,
+    {_count('t.public_metrics.like_count')} as likes,
+    {_count('t.public_metrics.retweet_count')} as reposts,
+    {_count('t.public_metrics.reply_count')} as replies,
+    {_count('t.public_metrics.quote_count')} as quotes,
+    u.id as user_id, u.username as user_handle, u.name as user_name,
+    {_count('u.public_metrics.followers_count')} as user_followers,
+    u.location as user_location, {_time('u.created_at')} as user_created_at, u.verified as user_verified
+from shown
+"""
+
+
+def native_min_bytes() -> int:
+    return int(os.environ.get("HASHTIDE_NATIVE_MIN_BYTES", NATIVE_MIN_BYTES))
+
+
+def eligible(path: str, fmt: str | None) -> bool:
+    """Whether ``path`` is a large, uncompressed file that starts with twarc2 page lines."""
+    if path == "-" or fmt not in (None, NAME) or os.path.splitext(path)[1].lower() in COMPRESSED:
+        return False
+    if not os.path.isfile(path) or os.path.getsize(path) < native_min_bytes():
+        return False
+    with open(path, "rb") as stream:
+        head = stream.read(PROBE_BYTES)
+    lines = head.split(b"\n")[:-1] or [head]
+    return bool(head) and all(line.startswith(PAGE_PREFIXES) for line in lines if line.strip())
+
+
+class Line(NamedTuple):
+    number: int  # 1-based
+    offset: int  # byte offset of its first byte
+    head_id: str | None  # the id of the first tweet of ``data``, when the line starts like a page
+
+
+_HEAD = re.compile(rb'\{"data": ?\[\{"id": ?"([0-9]{1,24})"')
+
+
+class Lines:
+    """The non-blank lines of a file, in order, found lazily in blocks (bounded memory)."""
+
+    BLOCK = 8 << 20
+
+    def __init__(self, path: str):
+        self._file = open(path, "rb", buffering=0)
+        self.size = os.fstat(self._file.fileno()).st_size
+        self._lines = self._scan()
+
+    def _scan(self) -> Iterator[Line]:
+        fd, size = self._file.fileno(), self.size
+        number, start, pos = 1, 0, 0
+        while pos < size:
+            block = os.pread(fd, self.BLOCK, pos)
+            if not block:
+                break
+            cut = block.find(b"\n")
+            while cut >= 0:
+                end = pos + cut + 1
+                line = self._line(number, start, end)
+                if line is not None:
+                    yield line
+                number, start = number + 1, end
+                cut = block.find(b"\n", cut + 1)
+            pos += len(block)
+        if start < size:
+            line = self._line(number, start, size)
+            if line is not None:
+                yield line
+
+    def _line(self, number: int, start: int, end: int) -> Line | None:
+        head = self.bytes(start, min(start + 96, end))
+        if not head.strip() and (end - start <= 96 or not self.bytes(start, end).strip()):
+            return None  # blank: DuckDB yields no row for it
+        match = _HEAD.match(head)
+        return Line(number, start, match.group(1).decode() if match else None)
+
+    def next(self) -> Line | None:
+        return next(self._lines, None)
+
+    def rest(self) -> Line | None:
+        """The next line, if DuckDB left any unread (it must not)."""
+        return next(self._lines, None)
+
+    def bytes(self, start: int, end: int) -> bytes:
+        return os.pread(self._file.fileno(), end - start, start)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class Run(NamedTuple):
+    """Lines DuckDB's pass did not read: bytes ``start:end``, the first at line ``line``."""
+
+    line: int
+    start: int
+    end: int
+
+
+class Page(NamedTuple):
+    """What one DuckDB batch gives: plain pages as post and user rows, and the tweet and error
+    counts of those pages."""
+
+    posts: pa.Table
+    users: pa.Table
+    records: int
+    api_errors: int
+    end: int  # byte offset of the last page's line, for progress
+
+
+def read(path: str, label: str) -> Iterator[Page | Run]:
+    """The plain pages of ``path`` as Arrow rows and the other lines as :class:`Run` s, in file
+    order. Should DuckDB's rows and the lines stop pairing up, the rest of the file is one run."""
+    lines = Lines(path)
+    try:
+        reader = _Pairing(lines, label)
+        for batch in read_ahead(QUERY, [path], BATCH_ROWS, MEMORY_LIMIT):
+            yield from reader.batch(batch)
+            if reader.lost:
+                break
+        if reader.run is None and not reader.lost:
+            rest = lines.rest()  # lines DuckDB did not read (it should read them all)
+            reader.run = Run(rest.number, rest.offset, lines.size) if rest is not None else None
+        if reader.run is not None:
+            yield reader.run._replace(end=lines.size)
+    finally:
+        lines.close()
+
+
+class _Pairing:
+    """Pairs DuckDB's rows with the file's lines, batch after batch. A page's rows may run on
+    into the next batch: the last page of a batch is carried over."""
+
+    def __init__(self, lines: Lines, label: str):
+        self.lines = lines
+        self.label = label
+        self.tags = TagCache()
+        self.run: Run | None = None
+        self.carried = (False, 0)  # kept?, byte offset: the page the next batch may continue
+        self.page_of_row = np.zeros(0, np.int64)
+        self.lost = False  # pairing failed: the rest of the file is one run
+        self.skipped: list[Line] = []
+
+    def batch(self, batch: pa.RecordBatch) -> Iterator[Page | Run]:
+        head = batch.column("head").to_numpy(zero_copy_only=False)
+        plain = batch.column("plain").to_numpy(zero_copy_only=False)
+        head_ids = batch.column("head_id").to_pylist()
+        errors = batch.column("n_errors").to_numpy(zero_copy_only=False)
+        pages = np.flatnonzero(head)
+        self.page_of_row = np.cumsum(head)
+        kept = np.zeros(len(pages) + 1, bool)
+        offsets = np.zeros(len(pages) + 1, np.int64)
+        kept[0], offsets[0] = self.carried
+        start, api_errors = 0, 0
+        for k, row in enumerate(pages, 1):
+            if self.lost:
+                break
+            line = self.lines.next()
+            if line is not None and plain[row] and line.head_id is not None and line.head_id != head_ids[row]:
+                line = self._resync(line, head_ids[row])
+            if line is None:  # DuckDB's rows and the lines no longer pair up: the rest is read per line
+                self.lost = True
+                break
+            offsets[k] = line.offset
+            if plain[row] and line.head_id is not None:
+                kept[k] = True
+                api_errors += int(errors[row])
+                if self.run is not None:
+                    yield self.run._replace(end=line.offset)
+                    self.run, start = None, row
+            elif self.run is None:
+                if row > start:
+                    yield self._page(batch, head, kept, offsets, start, row, api_errors)
+                self.run, api_errors = Run(line.number, line.offset, self.lines.size), 0
+        if self.lost:
+            if self.run is None and row > start:
+                yield self._page(batch, head, kept, offsets, start, row, api_errors)
+            if self.run is None and self.skipped:
+                first = self.skipped[0]
+                self.run = Run(first.number, first.offset, self.lines.size)
+            return
+        if self.run is None and batch.num_rows > start:
+            yield self._page(batch, head, kept, offsets, start, batch.num_rows, api_errors)
+        self.carried = (bool(kept[-1]), int(offsets[-1]))
+
+    def _resync(self, line: Line, head_id: str) -> Line | None:
+        """The line DuckDB's row is of, a few lines on (lines DuckDB read as nothing, or as two);
+        None when it is not there. Lines passed over join the run of lines read per line."""
+        self.skipped = [line]
+        if self.run is not None:
+            self.skipped = []
+        for _ in range(RESYNC_LINES):
+            after = self.lines.rest()
+            if after is None:
+                return None
+            if after.head_id == head_id:
+                if self.run is None:
+                    self.run = Run(line.number, line.offset, self.lines.size)
+                return after
+            self.skipped.append(after)
+        return None
+
+    def _page(self, batch, head, kept, offsets, start: int, end: int, api_errors: int) -> Page:
+        """Rows ``start:end`` of the batch, less its heads and the rows of pages not kept."""
+        rows = batch.slice(start, end - start)
+        page = self.page_of_row[start:end]  # 0: the page carried over from the batch before
+        wanted = kept[page] & ~head[start:end]
+        rows = rows.filter(pa.array(wanted))
+        row_offsets = offsets[page][wanted]
+        return _tables(rows, row_offsets, self.label, self.tags, api_errors, int(offsets[page[-1]]))
+
+
+def _tables(rows: pa.RecordBatch, offsets: np.ndarray, label: str, tags: TagCache, api_errors: int,
+            end: int) -> Page:
+    is_post = pc.is_valid(rows.column("post_id"))
+    posts = rows.filter(is_post)
+    hashtags, hashtag_forms = hashtag_columns(posts.column("forms"), posts.column("bare_text"), tags)
+    n = posts.num_rows
+    lang = posts.column("lang")
+    post_table = pa.table({
+        "platform": pa.array([PLATFORM] * n, pa.string()),
+        "post_id": posts.column("post_id"),
+        "created_at": posts.column("created_at").cast(pa.int64()).cast(TIMESTAMP),
+        "author_id": posts.column("author_id"),
+        "author_handle": posts.column("author_handle"),
+        "author_followers": posts.column("author_followers"),
+        "text": posts.column("text"),
+        "lang": pc.if_else(pc.is_in(lang, _NO_LANGUAGE), pa.scalar(None, pa.string()), lang),
+        "country": posts.column("country"),
+        "hashtags": hashtags,
+        "hashtag_forms": hashtag_forms,
+        "kind": posts.column("kind"),
+        "parent_id": posts.column("parent_id"),
+        "root_id": posts.column("root_id"),
+        "parent_author_id": posts.column("parent_author_id"),
+        "likes": posts.column("likes"),
+        "reposts": posts.column("reposts"),
+        "replies": posts.column("replies"),
+        "quotes": posts.column("quotes"),
+        "source": pa.array([label] * n, pa.string()),
+        "source_offset": pa.array(offsets[is_post.to_numpy(zero_copy_only=False)], pa.int64()),
+        "top_level": posts.column("top_level"),
+    }).cast(POST_SCHEMA)
+    users = rows.filter(pc.is_valid(rows.column("user_id")))
+    m = users.num_rows
+    user_table = pa.table({
+        "platform": pa.array([PLATFORM] * m, pa.string()),
+        "user_id": users.column("user_id"),
+        "handle": users.column("user_handle"),
+        "name": users.column("user_name"),
+        "followers": users.column("user_followers"),
+        "location": users.column("user_location"),
+        "created_at": users.column("user_created_at").cast(pa.int64()).cast(TIMESTAMP),
+        "verified": users.column("user_verified"),
+    }).cast(USER_SCHEMA)
+    records = pc.sum(posts.column("top_level")).as_py() or 0
+    return Page(post_table, user_table, records + api_errors, api_errors, end)
+
+
+_NO_LANGUAGE = pa.array(sorted(NO_LANGUAGE))

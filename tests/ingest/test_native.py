@@ -64,12 +64,35 @@ def test_real_pages_between_lines_left_to_the_per_line_readers(shared_data, tmp_
     assert account["rejected"] == 4 and account["skipped"] > 0 and account["referenced"] > 0
 
 
-def test_simulated_pages(tmp_path, monkeypatch):
-    simulate("tiny", tmp_path / "world", scale=1.0, seed=5, formats=("twarc2",))
-    path = tmp_path / "twarc2.jsonl"
-    path.write_bytes(b"".join(f.read_bytes() for f in sorted((tmp_path / "world").rglob("twarc2-*.jsonl"))))
-    account = _assert_same(path, tmp_path, monkeypatch)
+@pytest.fixture(scope="module")
+def simulated_pages(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("native")
+    simulate("tiny", folder / "world", scale=1.0, seed=5, formats=("twarc2",))
+    path = folder / "twarc2.jsonl"
+    path.write_bytes(b"".join(f.read_bytes() for f in sorted((folder / "world").rglob("twarc2-*.jsonl"))))
+    return path
+
+
+def test_simulated_pages(simulated_pages, tmp_path, monkeypatch):
+    account = _assert_same(simulated_pages, tmp_path, monkeypatch)
     assert account["ingested"] > 1000 and account["rejected"] == 0
+
+
+def test_pages_cut_across_duckdb_batches_and_many_transactions(simulated_pages, tmp_path, monkeypatch):
+    from hashtide.ingest import pipeline
+
+    monkeypatch.setattr(native, "BATCH_ROWS", 37)  # pages of 100 tweets run over several batches
+    monkeypatch.setattr(pipeline, "BATCH_POSTS", 500)  # profiles staged over many transactions
+    account = _assert_same(simulated_pages, tmp_path, monkeypatch)
+    assert account["ingested"] > 1000
+
+
+def test_a_page_duckdb_cannot_hold_is_read_per_line(shared_data, tmp_path, monkeypatch):
+    huge = b'{"data":[{"id":"42","text":"' + b"x" * (native.MAX_PAGE_BYTES + 10) + b'"}]}\n'
+    path = tmp_path / "huge.jsonl"
+    path.write_bytes(_pages(shared_data) * 3 + huge + _pages(shared_data))
+    account = _assert_same(path, tmp_path, monkeypatch)
+    assert account["ingested"] > 1
 
 
 @pytest.mark.parametrize("odd", [b"\x0c\n", b'{"data":[{"id":"1","text":"a"}]}{"data":[{"id":"2","text":"b"}]}\n',
@@ -80,16 +103,29 @@ def test_lines_duckdb_and_python_split_differently_keep_their_records(odd, share
     _assert_same(path, tmp_path, monkeypatch)
 
 
-def test_lines_are_found_with_numbers_offsets_and_first_ids(tmp_path):
+def test_lines_are_found_with_numbers_offsets_and_heads(tmp_path):
     path = tmp_path / "lines.jsonl"
-    path.write_bytes(b'{"data":[{"id":"11","text":"a"}]}\n\n  \n{bad\n{"data": [{"id": "12"}]}')
+    path.write_bytes(b'{"data":[{"id":"11","text":"a"}]}\n\n  \n{bad\n{"data": [{"lang": "en", "id": "12"}]}')
     lines = native.Lines(str(path))
     try:
         found = [lines.next() for _ in range(3)]
         assert lines.next() is None
     finally:
         lines.close()
-    assert found == [native.Line(1, 0, "11"), native.Line(4, 38, None), native.Line(5, 43, "12")]
+    assert [(line.number, line.offset) for line in found] == [(1, 0), (4, 38), (5, 43)]
+    assert found[0].starts_page_with("11") and found[2].starts_page_with("12")  # keys in any order
+    assert not found[0].starts_page_with("12") and not found[1].starts_page_with("11")
+
+
+def test_real_pages_are_read_by_duckdb(shared_data, tmp_path, monkeypatch):
+    """Real twarc2 pages (whose tweets do not start with their id) are not left to the per-line
+    readers: every tweet of the file comes out of DuckDB."""
+    path = tmp_path / "pages.jsonl"
+    path.write_bytes(_pages(shared_data) * 3)
+    parts = list(native.read(str(path), "pages"))
+    assert not [p for p in parts if isinstance(p, native.Run)]
+    per_line = _ingested(path, tmp_path / "per-line.duckdb", monkeypatch, False)[0]
+    assert sum(p.records for p in parts) == per_line["records"] > 0
 
 
 def test_small_compressed_or_other_files_stay_per_line(shared_data, tmp_path, monkeypatch):

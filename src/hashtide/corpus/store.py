@@ -20,6 +20,7 @@ import pyarrow as pa
 from hashtide.model import POST_FIELDS, USER_FIELDS
 
 _POST_COLS = ", ".join(POST_FIELDS)
+_PROFILE = [c for c in USER_FIELDS if c not in ("platform", "user_id")]
 _USER_UPDATES = ", ".join(
     f"{c} = coalesce(p.{c}, users.{c})" for c in USER_FIELDS if c not in ("platform", "user_id")
 )
@@ -129,16 +130,49 @@ def merge_users(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
     """Upsert profiles: within a batch and against the store, later non-null fields win."""
     if table.num_rows == 0:
         return
-    # One profile per account, each field its latest non-null value: Arrow's ordered hash
-    # aggregation ("last", skipping nulls) does in C++ what SQL's max_by did at four times the cost.
-    fields = [c for c in USER_FIELDS if c not in ("platform", "user_id")]
-    latest = table.group_by(["platform", "user_id"], use_threads=False).aggregate([(c, "last") for c in fields])
-    profiles = pa.table({c: latest.column(c if c in ("platform", "user_id") else f"{c}_last") for c in USER_FIELDS})
-    con.register("_profiles_batch", profiles)
+    con.register("_profiles_batch", latest_profiles(table))
     try:
         con.execute("create or replace temp table _profiles as select * from _profiles_batch")
     finally:
         con.unregister("_profiles_batch")
+    _apply_profiles(con)
+
+
+def latest_profiles(table: pa.Table) -> pa.Table:
+    """One profile per account, each field its latest non-null value. Arrow's ordered hash
+    aggregation ("last", skipping nulls) does in C++ what SQL's max_by did at four times the cost."""
+    latest = table.group_by(["platform", "user_id"], use_threads=False).aggregate([(c, "last") for c in _PROFILE])
+    return pa.table({c: latest.column(c if c in ("platform", "user_id") else f"{c}_last") for c in USER_FIELDS})
+
+
+def stage_users(con: duckdb.DuckDBPyConnection, table: pa.Table, batch: int) -> None:
+    """Keep a batch's profiles aside until :func:`merge_staged_users` (one merge per file, not
+    one per batch: each merge joins the whole users table)."""
+    if table.num_rows == 0:
+        return
+    con.execute("create temp table if not exists _staged_users as "
+                "select *, 0::bigint as _batch from users limit 0")
+    con.register("_profiles_batch", latest_profiles(table))
+    try:
+        con.execute("insert into _staged_users select *, ? from _profiles_batch", [batch])
+    finally:
+        con.unregister("_profiles_batch")
+
+
+def merge_staged_users(con: duckdb.DuckDBPyConnection) -> None:
+    """Merge the profiles staged so far, as :func:`merge_users` would have batch after batch."""
+    staged = con.execute("select count(*) from duckdb_tables() where table_name = '_staged_users' "
+                         "and temporary").fetchall()[0][0]
+    if not staged:
+        return
+    latest = ", ".join(f"arg_max({c}, _batch) filter (where {c} is not null) as {c}" for c in _PROFILE)
+    con.execute(f"create or replace temp table _profiles as select platform, user_id, {latest} "
+                "from _staged_users group by platform, user_id")
+    _apply_profiles(con)
+    con.execute("drop table _staged_users")
+
+
+def _apply_profiles(con: duckdb.DuckDBPyConnection) -> None:
     # joins, not a primary key and "on conflict": DuckDB keeps a key's index in memory, and at
     # millions of accounts it no longer fits the ingest's memory limit
     con.execute(f"update users set {_USER_UPDATES} from _profiles p "

@@ -275,6 +275,7 @@ def _read_chunked(path: str, fmt: str | None, sink: _CorpusSink, on_doc) -> None
 def _read_native(path: str, sink: _CorpusSink, on_doc) -> None:
     """A file of twarc2 pages through DuckDB's reader (:mod:`~hashtide.ingest.twitter_v2_native`);
     the lines it leaves are read here, per line, in their place."""
+    sink.staging_users = True
     for part in twitter_v2_native.read(path, sink.label):
         if isinstance(part, twitter_v2_native.Run):
             _read_run(path, part, sink, on_doc)
@@ -283,6 +284,15 @@ def _read_native(path: str, sink: _CorpusSink, on_doc) -> None:
             on_doc(sources.Document(0, part.end, b"", None, None))
         if sink.pending() >= BATCH_POSTS:
             sink.flush()
+    sink.flush()
+    sink.con.execute("begin transaction")
+    try:
+        store.merge_staged_users(sink.con)
+        sink.con.execute("commit")
+    except BaseException:
+        sink.con.execute("rollback")
+        raise
+    sink.staging_users = False
 
 
 def _read_run(path: str, run: twitter_v2_native.Run, sink: _CorpusSink, on_doc) -> None:
@@ -353,6 +363,8 @@ class _CorpusSink(_Collector):
         self.con = corpus.con
         self.parsed: list[pa.Table] = []
         self.parsed_users: list[pa.Table] = []
+        self.staging_users = False  # profiles wait for the end of the source (the DuckDB reader)
+        self.flushes = 0
 
     def absorb(self, chunk: chunks.Chunk) -> None:
         """Take a chunk parsed by a worker process, as if its records had been read here."""
@@ -404,7 +416,10 @@ class _CorpusSink(_Collector):
         con.execute("begin transaction")
         try:
             merge = store.merge_posts(con, posts, track_run=True)
-            store.merge_users(con, users)
+            if self.staging_users:  # merged once, at the end of the source
+                store.stage_users(con, users, self.flushes)
+            else:
+                store.merge_users(con, users)
             store.quarantine(con, self.rejects)
             con.execute("commit")
         except BaseException:
@@ -413,6 +428,7 @@ class _CorpusSink(_Collector):
         self.account.ingested += merge.ingested
         self.account.duplicates += merge.duplicates
         self.account.referenced += merge.referenced
+        self.flushes += 1
         self.discard()
 
     def close(self) -> None:

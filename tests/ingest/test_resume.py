@@ -42,8 +42,11 @@ def snapshot(corpus: Path) -> dict[str, list]:
 
 
 @pytest.mark.slow
-def test_killed_ingests_resume_to_the_uninterrupted_corpus(tmp_path, world):
-    env = dict(os.environ, HASHTIDE_BATCH_POSTS="300", HASHTIDE_WORKERS="1")
+@pytest.mark.parametrize("duckdb_reader", [False, True], ids=["per-line", "duckdb-reader"])
+def test_killed_ingests_resume_to_the_uninterrupted_corpus(tmp_path, world, duckdb_reader):
+    # with the DuckDB reader, twarc2 page files go through it, profiles staged to the file's end
+    env = dict(os.environ, HASHTIDE_BATCH_POSTS="300", HASHTIDE_WORKERS="1",
+               HASHTIDE_NATIVE_MIN_BYTES="0" if duckdb_reader else str(1 << 40))
     whole = tmp_path / "whole.duckdb"
     subprocess.run(ingest_command(whole, world), check=True, capture_output=True, env=env)
     expected = snapshot(whole)

@@ -11,7 +11,7 @@ import msgspec
 import pytest
 
 from hashtide.corpus import Corpus
-from hashtide.ingest import ingest
+from hashtide.ingest import PartialIngest, ingest
 from hashtide.ingest import twitter_v2_native as native
 from hashtide.simulate import simulate
 
@@ -88,16 +88,64 @@ def test_pages_cut_across_duckdb_batches_and_many_transactions(simulated_pages, 
 
 
 def test_a_page_duckdb_cannot_hold_is_read_per_line(shared_data, tmp_path, monkeypatch):
-    huge = b'{"data":[{"id":"42","text":"' + b"x" * (native.MAX_PAGE_BYTES + 10) + b'"}]}\n'
+    huge = b'{"data":[{"id":"42","text":"' + b"x" * (3 * native.MAX_PAGE_BYTES) + b'"}]}\n'
     path = tmp_path / "huge.jsonl"
     path.write_bytes(_pages(shared_data) * 3 + huge + _pages(shared_data))
+    assert isinstance(list(native.read(str(path), "huge"))[-1], native.Run)  # DuckDB gave up on it
     account = _assert_same(path, tmp_path, monkeypatch)
     assert account["ingested"] > 1
 
 
+def _page(n: int, **fields) -> bytes:
+    tweet = {"id": str(10**17 + n), "text": f"page {n} #tag{n % 3}", "author_id": "5"} | fields
+    return msgspec.json.encode({"data": [tweet], "includes": {"users": [{"id": "5", "username": "five"}]}}) + b"\n"
+
+
+def _after_a_mebibyte(*lines: bytes) -> bytes:
+    head = b"".join(_page(n) for n in range(1, 12_000))  # the first MiB: pages, so DuckDB reads the file
+    return head + b"".join(lines) + _page(99_999)
+
+
+@pytest.mark.parametrize("odd", [
+    b'{"data": [{"text": "spaced", "id" : "100000000000000007"}]}\n',  # not seen to start with its id
+    _page(7, public_metrics={"like_count": "5", "retweet_count": 5.0, "reply_count": True, "quote_count": -1}),
+    _page(8, created_at="2020-1-1T0:0:0.000Z"), _page(9, created_at="2020-01-01T00:00:00+02:00"),
+    b'{"data":[{"id":"100000000000000010","text":"v","author_id":"6"}],"includes":{"users":'
+    b'[{"id":"6","verified":"true","public_metrics":{"followers_count":5.0}}]}}\n',
+])
+def test_values_the_per_line_readers_treat_their_own_way(odd, tmp_path, monkeypatch):
+    path = tmp_path / "odd.jsonl"
+    path.write_bytes(_after_a_mebibyte(odd, _page(11), b'{"data":[{"id":"100000000000000007","text":"again"}]}\n'))
+    _assert_same(path, tmp_path, monkeypatch)
+
+
+def test_the_format_given_holds_for_lines_read_per_line(tmp_path, monkeypatch):
+    v1 = (b'{"created_at":"Wed Oct 10 20:19:24 +0000 2018","id":1050118621198921728,"id_str":"1050118621198921728",'
+          b'"text":"v1 #x","user":{"id":6253282,"id_str":"6253282","screen_name":"api"}}\n')
+    path = tmp_path / "v1-inside.jsonl"
+    path.write_bytes(_after_a_mebibyte(v1))
+    monkeypatch.setenv("HASHTIDE_NATIVE_MIN_BYTES", "0")
+    for use in (True, False):
+        monkeypatch.setenv("HASHTIDE_NATIVE", "1" if use else "0")
+        with Corpus.open(tmp_path / f"{use}.duckdb") as store:
+            report = ingest(store, [str(path)], fmt="twitter-v2")
+        assert (report.rejected, report.rejected_by_reason) == (1, {"unrecognised record": 1})
+
+
+def test_a_file_of_no_known_format_is_refused(tmp_path, monkeypatch):
+    path = tmp_path / "numbers.jsonl"
+    path.write_bytes(b'{"data":[1,2]}\n' * 3 + b'{"data":["x"]}\n')
+    monkeypatch.setenv("HASHTIDE_NATIVE_MIN_BYTES", "0")
+    assert native.eligible(str(path), None)
+    with Corpus.open(tmp_path / "c.duckdb") as store:
+        with pytest.raises(PartialIngest, match="not a post format"):
+            ingest(store, [str(path)])
+        assert store.con.execute("select count(*) from quarantine").fetchall() == [(0,)]
+
+
 @pytest.mark.parametrize("odd", [b"\x0c\n", b'{"data":[{"id":"1","text":"a"}]}{"data":[{"id":"2","text":"b"}]}\n',
-                                 b'{"data": [ {"id": "5", "text": "spaced"}]}\n'])
-def test_lines_duckdb_and_python_split_differently_keep_their_records(odd, shared_data, tmp_path, monkeypatch):
+                                 b'{"data": [ {"id": "5", "text": "spaced"}]}\n', b"\r\n"])
+def test_odd_lines_keep_their_records(odd, shared_data, tmp_path, monkeypatch):
     path = tmp_path / "odd.jsonl"
     path.write_bytes(_pages(shared_data) + odd + _pages(shared_data) + odd + odd + _pages(shared_data))
     _assert_same(path, tmp_path, monkeypatch)

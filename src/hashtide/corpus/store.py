@@ -21,9 +21,7 @@ from hashtide.model import POST_FIELDS, USER_FIELDS
 
 _POST_COLS = ", ".join(POST_FIELDS)
 _PROFILE = [c for c in USER_FIELDS if c not in ("platform", "user_id")]
-_USER_UPDATES = ", ".join(
-    f"{c} = coalesce(p.{c}, users.{c})" for c in USER_FIELDS if c not in ("platform", "user_id")
-)
+_USER_UPDATES = ", ".join(f"{c} = coalesce(p.{c}, users.{c})" for c in _PROFILE)
 
 
 class Merge(msgspec.Struct):

@@ -272,39 +272,61 @@ def _read_chunked(path: str, fmt: str | None, sink: _CorpusSink, on_doc) -> None
             sink.flush()
 
 
-def _read_native(path: str, sink: _CorpusSink, on_doc) -> None:
+def _read_native(path: str, fmt: str | None, sink: _CorpusSink, on_doc) -> None:
     """A file of twarc2 pages through DuckDB's reader (:mod:`~hashtide.ingest.twitter_v2_native`);
-    the lines it leaves are read here, per line, in their place."""
+    the lines it leaves are read here, per line, in their place. Profiles are staged and merged
+    once, at the end of the file (or where it broke off)."""
     sink.staging_users = True
-    for part in twitter_v2_native.read(path, sink.label):
-        if isinstance(part, twitter_v2_native.Run):
-            _read_run(path, part, sink, on_doc)
-        else:
-            sink.absorb_page(part)
-            on_doc(sources.Document(0, part.end, b"", None, None))
-        if sink.pending() >= BATCH_POSTS:
-            sink.flush()
-    sink.flush()
-    sink.con.execute("begin transaction")
     try:
-        store.merge_staged_users(sink.con)
-        sink.con.execute("commit")
-    except BaseException:
-        sink.con.execute("rollback")
+        for part in twitter_v2_native.read(path, sink.label):
+            if isinstance(part, twitter_v2_native.Run):
+                _read_run(path, fmt, part, sink, on_doc)
+            else:
+                sink.absorb_rows(part)
+                on_doc(sources.Document(0, part.end, b"", None, None))
+            if sink.recognised and sink.pending() >= BATCH_POSTS:
+                sink.flush()
+        if not sink.recognised and sink.account.records:
+            raise IngestError(f"{sink.label}: not a post format hashtide knows ({_why(sink)})")
+    except OSError as exc:
+        _end_staging(sink)
+        raise IngestError(f"{sink.label}: cannot be read ({exc})") from exc
+    except IngestError:
+        _end_staging(sink)
         raise
+    except BaseException:
+        sink.staging_users = False  # interrupted: the next run stages and merges them again
+        raise
+    _end_staging(sink)
+
+
+def _end_staging(sink: _CorpusSink) -> None:
+    if sink.recognised:
+        sink.flush()
+        sink.con.execute("begin transaction")
+        try:
+            store.merge_staged_users(sink.con)
+            sink.con.execute("commit")
+        except BaseException:
+            sink.con.execute("rollback")
+            raise
     sink.staging_users = False
 
 
-def _read_run(path: str, run: twitter_v2_native.Run, sink: _CorpusSink, on_doc) -> None:
+def _read_run(path: str, fmt: str | None, run: twitter_v2_native.Run, sink: _CorpusSink, on_doc) -> None:
     """Lines the DuckDB reader left, read per line in their place (rows kept in file order)."""
-    detector = Detector(None)
+    detector = Detector(fmt)
     with open(path, "rb") as stream:
         stream.seek(run.start)
         for doc in sources.iter_documents(_Bounded(stream, run.end - run.start)):
             doc = doc._replace(line=doc.line + run.line - 1, offset=doc.offset + run.start)
             on_doc(doc)
             _read_document(doc, detector, sink)
-            if sink.pending() >= BATCH_POSTS:
+            sink.documents += 1
+            if not sink.recognised:
+                if sink.documents >= RECOGNITION_WINDOW:
+                    raise IngestError(f"{sink.label}: not a post format hashtide knows ({_why(sink)})")
+            elif sink.pending() >= BATCH_POSTS:
                 sink.seal()
                 sink.flush()
     sink.seal()
@@ -333,7 +355,7 @@ def _read_source(path: str, fmt: str | None, mapping, sink: _Collector, on_doc, 
     csv = fmt == "csv" or suffix in CSV_SUFFIXES or (bool(mapping) and suffix not in JSON_SUFFIXES)
     if (not csv and isinstance(sink, _CorpusSink) and not sink.strict and os.environ.get("HASHTIDE_NATIVE", "1") != "0"
             and twitter_v2_native.eligible(path, fmt)):
-        return _read_native(path, sink, on_doc)
+        return _read_native(path, fmt, sink, on_doc)
     if not csv and isinstance(sink, _CorpusSink) and not sink.strict and chunks.line_oriented(path):
         return _read_chunked(path, fmt, sink, on_doc)
     stream = sources.open_source(path)
@@ -365,6 +387,7 @@ class _CorpusSink(_Collector):
         self.parsed_users: list[pa.Table] = []
         self.staging_users = False  # profiles wait for the end of the source (the DuckDB reader)
         self.flushes = 0
+        self.documents = 0  # read per line, for the recognition window
 
     def absorb(self, chunk: chunks.Chunk) -> None:
         """Take a chunk parsed by a worker process, as if its records had been read here."""
@@ -381,14 +404,15 @@ class _CorpusSink(_Collector):
         room = 50 - len(self.report.problems)
         self.report.problems.extend(Problem(*p) for p in chunk.problems[: max(room, 0)])
 
-    def absorb_page(self, page: twitter_v2_native.Page) -> None:
+    def absorb_rows(self, rows: twitter_v2_native.Rows) -> None:
         """Take plain twarc2 pages read by DuckDB, as if their records had been read here."""
-        self.parsed.append(page.posts)
-        self.parsed_users.append(page.users)
-        self.account.records += page.records
-        self.account.skipped += page.api_errors
-        if page.api_errors:
-            self.skipped_by_kind["api_error"] += page.api_errors
+        self.seal()
+        self.parsed.append(rows.posts)
+        self.parsed_users.append(rows.users)
+        self.account.records += rows.records
+        self.account.skipped += rows.api_errors
+        if rows.api_errors:
+            self.skipped_by_kind["api_error"] += rows.api_errors
         self.recognised = True
         self.account.format = twitter_v2_native.NAME
 
@@ -517,7 +541,8 @@ class PartialIngest(IngestError):
 
 
 def log(corpus: Corpus, started: dt.datetime, paths: list[str], report: IngestReport) -> None:
-    """Write the run's account to the corpus' ingest log."""
+    """Write the run's account to the corpus' ingest log; the run is over."""
+    corpus.con.execute("reset preserve_insertion_order")
     run = corpus.con.execute("select coalesce(max(run_id), 0) + 1 from ingest_log").fetchall()[0][0]
     corpus.con.execute(
         "insert into ingest_log values (?, ?, ?, ?, ?)",

@@ -43,6 +43,8 @@ def read_ahead(query: str, params: list, rows: int, memory_limit: str) -> Iterat
             handoff.put(done)
         except duckdb.Error as exc:
             handoff.put(ReadError(str(exc).splitlines()[0]))
+        except Exception as exc:  # handed over, or the consumer would wait for ever
+            handoff.put(exc)
 
     worker = threading.Thread(target=produce, name="hashtide-read-ahead")
     worker.start()

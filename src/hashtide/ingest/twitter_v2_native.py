@@ -14,14 +14,18 @@ tweets that each have an id and a text, ``errors`` absent or a list, no inlined 
 flattened reference, times in the API's own form, ids unique within the page's ``includes``.
 Every other line (not JSON, not a page, a counts page, an odd page) is read by the per-line
 readers, in file order with the plain pages, with its own line number and raw bytes when it is
-set aside. DuckDB yields one row per non-blank line; :class:`Lines` pairs each row with its line
-and checks that the first tweet id agrees (a line DuckDB reads as none or two is found again a
-few lines on); should they ever stop pairing up, the rest of the file is read per line.
-tests/ingest/test_native.py compares the two paths' corpora and accounts on real and simulated
-files.
+set aside. DuckDB yields one row per non-blank line; :class:`Lines` pairs each row with its line, and a
+page is kept only when its line is seen to start a page with the page's first tweet id (if ever
+DuckDB read a line as two rows or none, the pages after it would fail that check and be read per
+line). Should DuckDB fail on a line (a page too large for it), the rest of the file is read per
+line. tests/ingest/test_native.py compares the two paths' corpora and accounts on real, simulated
+and malformed files.
 
-One difference is accepted: DuckDB turns a JSON number or object where a string is expected
-into its text, where the per-line readers drop the value. The API never writes such pages.
+Two differences are accepted, on input the API never writes: an object with a key twice (DuckDB
+keeps the first value, the per-line readers the last), and a JSON value of another type where the
+API writes a string or an object (DuckDB keeps a number's text, where the per-line readers drop
+it or set the tweet aside; ``"entities": []`` gives no tags, where they look in the text). Counts,
+booleans and times are checked for their JSON type and form, as the per-line readers check them.
 """
 
 from __future__ import annotations
@@ -46,30 +50,41 @@ BATCH_ROWS = 100_000
 MEMORY_LIMIT = "512MB"
 MAX_PAGE_BYTES = 16 << 20
 PROBE_BYTES = 1 << 20
-RESYNC_LINES = 16
 HEAD_BYTES = 16 << 10  # where a page's first tweet id is looked for (its first tweet is a few KB)
 
 _TWEET = ("STRUCT(id VARCHAR, text VARCHAR, created_at VARCHAR, author_id VARCHAR, author JSON, "
           "conversation_id VARCHAR, lang VARCHAR, entities STRUCT(hashtags STRUCT(tag VARCHAR)[]), "
           "referenced_tweets STRUCT(type VARCHAR, id VARCHAR, text JSON)[], in_reply_to_user_id VARCHAR, "
-          "public_metrics STRUCT(like_count BIGINT, retweet_count BIGINT, reply_count BIGINT, "
-          "quote_count BIGINT), geo STRUCT(place_id VARCHAR, country_code VARCHAR))")
+          "public_metrics STRUCT(like_count JSON, retweet_count JSON, reply_count JSON, "
+          "quote_count JSON), geo STRUCT(place_id VARCHAR, country_code VARCHAR))")
 _USER = ("STRUCT(id VARCHAR, username VARCHAR, name VARCHAR, location VARCHAR, created_at VARCHAR, "
-         "verified BOOLEAN, public_metrics STRUCT(followers_count BIGINT))")
+         "verified JSON, public_metrics STRUCT(followers_count JSON))")
 _COLUMNS = ("{data: '" + _TWEET + "[]', includes: 'STRUCT(users " + _USER + "[], tweets " + _TWEET
             + "[], places STRUCT(id VARCHAR, country_code VARCHAR)[])', errors: 'JSON'}")
 
 
+def _api_time(value: str) -> str:
+    """Whether ``value`` is in the API's time form (``2017-10-15T20:21:00.000Z``); a page with a
+    time in any other form is one for the per-line readers (see :data:`_PLAIN`)."""
+    return f"regexp_full_match({value}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}T[0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}(\\.[0-9]{{3}})?Z')"
+
+
 def _time(value: str) -> str:
-    """The API's time form only (``2017-10-15T20:21:00.000Z``), as epoch microseconds."""
+    """A time in the API's form as epoch microseconds (null for an impossible date, as
+    :func:`hashtide.ingest.twitter_v2.iso_time`)."""
     return (f"epoch_us(coalesce(try_strptime({value}, '%Y-%m-%dT%H:%M:%S.%gZ'), "
             f"try_strptime({value}, '%Y-%m-%dT%H:%M:%SZ')))")
 
 
 def _count(value: str) -> str:
-    """An engagement counter, or null when it is negative (a number beyond int64 makes the page
-    unreadable here, and the per-line readers have it)."""
-    return f"case when {value} >= 0 then {value} end"
+    """An engagement counter (read as JSON): a non-negative JSON integer, else null, as
+    :func:`hashtide.ingest.twitter_v2.count` (a string, a float or a bool is not a count)."""
+    return (f"case when json_type({value}) = 'UBIGINT' then try_cast({value}::varchar as bigint) end")
+
+
+def _boolean(value: str) -> str:
+    """A JSON true or false, else null (``"true"`` is not a boolean)."""
+    return f"case when json_type({value}) = 'BOOLEAN' then {value}::varchar = 'true' end"
 
 
 def _first_ref(kind: str) -> str:
@@ -94,9 +109,9 @@ _PLAIN = " and ".join([
     "coalesce(len(data) > 0, false)",
     "(errors is null or json_type(errors) = 'ARRAY')",
     _none("tweets", "o is null or o.id is null or o.id = '' or o.text is null or o.author is not null "
-          f"or (o.created_at is not null and {_time('o.created_at')} is null) "
+          f"or (o.created_at is not null and not {_api_time('o.created_at')}) "
           "or len(list_filter(o.referenced_tweets, lambda r: r is null or r.text is not null)) > 0"),
-    _none("users", f"o is null or o.id is null or o.id = '' or (o.created_at is not null and {_time('o.created_at')} is null)"),
+    _none("users", f"o is null or o.id is null or o.id = '' or (o.created_at is not null and not {_api_time('o.created_at')})"),
     _none("places", "o is null or o.id is null"),
     _unique("embedded"), _unique("users"), _unique("places"),
 ])
@@ -181,7 +196,7 @@ select
     {_count('t.public_metrics.quote_count')} as quotes,
     u.id as user_id, u.username as user_handle, u.name as user_name,
     {_count('u.public_metrics.followers_count')} as user_followers,
-    u.location as user_location, {_time('u.created_at')} as user_created_at, u.verified as user_verified
+    u.location as user_location, {_time('u.created_at')} as user_created_at, {_boolean('u.verified')} as user_verified
 from shown
 """
 
@@ -276,9 +291,9 @@ class Run(NamedTuple):
     end: int
 
 
-class Page(NamedTuple):
-    """What one DuckDB batch gives: plain pages as post and user rows, and the tweet and error
-    counts of those pages."""
+class Rows(NamedTuple):
+    """Consecutive plain pages as post and user rows, with their records (tweets of ``data`` and
+    ``errors`` entries) and the ``errors`` entries alone."""
 
     posts: pa.Table
     users: pa.Table
@@ -287,27 +302,22 @@ class Page(NamedTuple):
     end: int  # byte offset of the last page's line, for progress
 
 
-def read(path: str, label: str) -> Iterator[Page | Run]:
+def read(path: str, label: str) -> Iterator[Rows | Run]:
     """The plain pages of ``path`` as Arrow rows and the other lines as :class:`Run` s, in file
-    order. Should DuckDB's rows and the lines stop pairing up, the rest of the file is one run."""
+    order. Should DuckDB fail on a line (a page too large for it), the rest is one run."""
     lines = Lines(path)
     try:
-        reader = _Pairing(lines, label)
+        pairing = _Pairing(lines, label)
         try:
-            for part in _whole_pages(read_ahead(QUERY, [path], BATCH_ROWS, MEMORY_LIMIT)):
-                yield from reader.batch(part)
-                if reader.lost:
-                    break
-        except ReadError:  # a page over DuckDB's size limit, say: the lines left are read per line
-            reader.lost = True
-            if reader.run is None:
-                rest = lines.next()
-                reader.run = Run(rest.number, rest.offset, lines.size) if rest is not None else None
-        if reader.run is None and not reader.lost:
-            rest = lines.next()  # lines DuckDB did not read (it should read them all)
-            reader.run = Run(rest.number, rest.offset, lines.size) if rest is not None else None
-        if reader.run is not None:
-            yield reader.run._replace(end=lines.size)
+            for batch in _whole_pages(read_ahead(QUERY, [path], BATCH_ROWS, MEMORY_LIMIT)):
+                yield from pairing.batch(batch)
+        except ReadError:
+            pass
+        rest = lines.next()  # lines DuckDB gave no row for (it gives one per line it reads)
+        if pairing.run is None and rest is not None:
+            pairing.run = Run(rest.number, rest.offset, lines.size)
+        if pairing.run is not None:
+            yield pairing.run._replace(end=lines.size)
     finally:
         lines.close()
 
@@ -334,41 +344,34 @@ def _whole_pages(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
 
 
 class _Pairing:
-    """Pairs DuckDB's rows with the file's lines, batch after batch (each starts with a page)."""
+    """Pairs DuckDB's rows with the file's lines, one row per non-blank line, batch after batch
+    (each starts with a page). A plain page is kept only when its line is seen to start with the
+    page's first tweet; any other line joins the run of lines read per line. Should DuckDB ever
+    read a line as two rows or none, the pages after it fail that check and are read per line."""
 
     def __init__(self, lines: Lines, label: str):
         self.lines = lines
         self.label = label
         self.tags = TagCache()
         self.run: Run | None = None
-        self.page_of_row = np.zeros(0, np.int64)
-        self.lost = False  # pairing failed: the rest of the file is one run
-        self.skipped: list[Line] = []
 
-    def batch(self, batch: pa.RecordBatch) -> Iterator[Page | Run]:
+    def batch(self, batch: pa.RecordBatch) -> Iterator[Rows | Run]:
         head = batch.column("head").to_numpy(zero_copy_only=False)
         plain = batch.column("plain").to_numpy(zero_copy_only=False)
-        head_ids = batch.column("head_id").to_pylist()
+        first_ids = batch.column("head_id").to_pylist()
         errors = batch.column("n_errors").to_numpy(zero_copy_only=False)
         pages = np.flatnonzero(head)
-        self.page_of_row = np.cumsum(head)
+        page_of_row = np.cumsum(head)  # pages counted from 1
         kept = np.zeros(len(pages) + 1, bool)
         offsets = np.zeros(len(pages) + 1, np.int64)
         start, api_errors = 0, 0
         for k, row in enumerate(pages, 1):
-            if self.lost:
-                break
-            self.skipped = []
             line = self.lines.next()
-            verified = bool(plain[row]) and line is not None and line.starts_page_with(head_ids[row])
-            if plain[row] and line is not None and not verified and not line.cut_page():
-                line = self._resync(line, head_ids[row])
-                verified = line is not None
-            if line is None:  # DuckDB's rows and the lines no longer pair up: the rest is read per line
-                self.lost = True
+            if line is None:  # more rows than lines: nothing is left to pair them with
+                end = row
                 break
             offsets[k] = line.offset
-            if verified:
+            if plain[row] and line.starts_page_with(first_ids[row]):
                 kept[k] = True
                 api_errors += int(errors[row])
                 if self.run is not None:
@@ -376,47 +379,24 @@ class _Pairing:
                     self.run, start = None, row
             elif self.run is None:
                 if row > start:
-                    yield self._page(batch, head, kept, offsets, start, row, api_errors)
+                    yield self._rows(batch, page_of_row, kept, offsets, start, row, api_errors)
                 self.run, api_errors = Run(line.number, line.offset, self.lines.size), 0
-        if self.lost:
-            if self.run is None and row > start:
-                yield self._page(batch, head, kept, offsets, start, row, api_errors)
-            if self.run is None and self.skipped:
-                first = self.skipped[0]
-                self.run = Run(first.number, first.offset, self.lines.size)
-            return
-        if self.run is None and batch.num_rows > start:
-            yield self._page(batch, head, kept, offsets, start, batch.num_rows, api_errors)
+        else:
+            end = batch.num_rows
+        if self.run is None and end > start:
+            yield self._rows(batch, page_of_row, kept, offsets, start, end, api_errors)
 
-    def _resync(self, line: Line, head_id: str) -> Line | None:
-        """The line DuckDB's row is of, a few lines on (lines DuckDB read as nothing, or as two);
-        None when it is not there. Lines passed over join the run of lines read per line."""
-        self.skipped = [line]
-        if self.run is not None:
-            self.skipped = []
-        for _ in range(RESYNC_LINES):
-            after = self.lines.next()
-            if after is None:
-                return None
-            if after.starts_page_with(head_id):
-                if self.run is None:
-                    self.run = Run(line.number, line.offset, self.lines.size)
-                return after
-            self.skipped.append(after)
-        return None
-
-    def _page(self, batch, head, kept, offsets, start: int, end: int, api_errors: int) -> Page:
+    def _rows(self, batch, page_of_row, kept, offsets, start: int, end: int, api_errors: int) -> Rows:
         """Rows ``start:end`` of the batch, less its heads and the rows of pages not kept."""
-        rows = batch.slice(start, end - start)
-        page = self.page_of_row[start:end]  # 1 for the rows of the batch's first page
-        wanted = kept[page] & ~head[start:end]
-        rows = rows.filter(pa.array(wanted))
-        row_offsets = offsets[page][wanted]
-        return _tables(rows, row_offsets, self.label, self.tags, api_errors, int(offsets[page[-1]]))
+        head = batch.column("head").slice(start, end - start).to_numpy(zero_copy_only=False)
+        page = page_of_row[start:end]
+        wanted = kept[page] & ~head
+        rows = batch.slice(start, end - start).filter(pa.array(wanted))
+        return _tables(rows, offsets[page][wanted], self.label, self.tags, api_errors, int(offsets[page[-1]]))
 
 
 def _tables(rows: pa.RecordBatch, offsets: np.ndarray, label: str, tags: TagCache, api_errors: int,
-            end: int) -> Page:
+            end: int) -> Rows:
     is_post = pc.is_valid(rows.column("post_id"))
     posts = rows.filter(is_post)
     hashtags, hashtag_forms = hashtag_columns(posts.column("forms"), posts.column("bare_text"), tags)
@@ -459,7 +439,7 @@ def _tables(rows: pa.RecordBatch, offsets: np.ndarray, label: str, tags: TagCach
         "verified": users.column("user_verified"),
     }).cast(USER_SCHEMA)
     records = pc.sum(posts.column("top_level")).as_py() or 0
-    return Page(post_table, user_table, records + api_errors, api_errors, end)
+    return Rows(post_table, user_table, records + api_errors, api_errors, end)
 
 
 _NO_LANGUAGE = pa.array(sorted(NO_LANGUAGE))

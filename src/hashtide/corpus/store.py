@@ -17,7 +17,7 @@ import duckdb
 import msgspec
 import pyarrow as pa
 
-from hashtide.model import POST_FIELDS, USER_FIELDS
+from hashtide.model import POST_FIELDS, USER_FIELDS, USER_SCHEMA
 
 _POST_COLS = ", ".join(POST_FIELDS)
 _PROFILE = [c for c in USER_FIELDS if c not in ("platform", "user_id")]
@@ -140,7 +140,8 @@ def latest_profiles(table: pa.Table) -> pa.Table:
     """One profile per account, each field its latest non-null value. Arrow's ordered hash
     aggregation ("last", skipping nulls) does in C++ what SQL's max_by did at four times the cost."""
     latest = table.group_by(["platform", "user_id"], use_threads=False).aggregate([(c, "last") for c in _PROFILE])
-    return pa.table({c: latest.column(c if c in ("platform", "user_id") else f"{c}_last") for c in USER_FIELDS})
+    return pa.table({c: latest.column(c if c in ("platform", "user_id") else f"{c}_last")
+                     for c in USER_FIELDS}).cast(USER_SCHEMA)
 
 
 def stage_users(con: duckdb.DuckDBPyConnection, table: pa.Table, batch: int) -> None:

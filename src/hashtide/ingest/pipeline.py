@@ -408,7 +408,7 @@ class _CorpusSink(_Collector):
         """Take plain twarc2 pages read by DuckDB, as if their records had been read here."""
         self.seal()
         self.parsed.append(rows.posts)
-        self.parsed_users.append(rows.users)
+        self.parsed_users.append(store.latest_profiles(rows.users))  # an account is on many pages
         self.account.records += rows.records
         self.account.skipped += rows.api_errors
         if rows.api_errors:

@@ -30,6 +30,7 @@ booleans and times are checked for their JSON type and form, as the per-line rea
 
 from __future__ import annotations
 
+import mmap
 import os
 from collections.abc import Iterator
 from typing import NamedTuple
@@ -239,7 +240,7 @@ class Line(NamedTuple):
 class Lines:
     """The non-blank lines of a file, in order, found lazily in blocks (bounded memory)."""
 
-    BLOCK = 8 << 20
+    WINDOW = 16 << 20  # a multiple of mmap.ALLOCATIONGRANULARITY
 
     def __init__(self, path: str):
         self._file = open(path, "rb", buffering=0)
@@ -247,21 +248,22 @@ class Lines:
         self._lines = self._scan()
 
     def _scan(self) -> Iterator[Line]:
+        """Newlines found in windows of the file mapped one at a time: nothing is copied, and
+        the pages mapped stay few (they count in the process's resident memory)."""
         fd, size = self._file.fileno(), self.size
-        number, start, pos = 1, 0, 0
-        while pos < size:
-            block = os.pread(fd, self.BLOCK, pos)
-            if not block:
-                break
-            cut = block.find(b"\n")
-            while cut >= 0:
-                end = pos + cut + 1
-                line = self._line(number, start, end)
-                if line is not None:
-                    yield line
-                number, start = number + 1, end
-                cut = block.find(b"\n", cut + 1)
-            pos += len(block)
+        number, start, base = 1, 0, 0
+        while base < size:
+            length = min(self.WINDOW, size - base)
+            with mmap.mmap(fd, length, offset=base, access=mmap.ACCESS_READ) as window:
+                cut = window.find(b"\n")
+                while cut >= 0:
+                    end = base + cut + 1
+                    line = self._line(number, start, end)
+                    if line is not None:
+                        yield line
+                    number, start = number + 1, end
+                    cut = window.find(b"\n", cut + 1)
+            base += length
         if start < size:
             line = self._line(number, start, size)
             if line is not None:
@@ -387,23 +389,56 @@ class _Pairing:
             yield self._rows(batch, page_of_row, kept, offsets, start, end, api_errors)
 
     def _rows(self, batch, page_of_row, kept, offsets, start: int, end: int, api_errors: int) -> Rows:
-        """Rows ``start:end`` of the batch, less its heads and the rows of pages not kept."""
-        head = batch.column("head").slice(start, end - start).to_numpy(zero_copy_only=False)
+        """Rows ``start:end`` of the batch, less its heads and the rows of pages not kept; each
+        column group is copied once, by one ``take``."""
+        part = batch.slice(start, end - start)
         page = page_of_row[start:end]
-        wanted = kept[page] & ~head
-        rows = batch.slice(start, end - start).filter(pa.array(wanted))
-        return _tables(rows, offsets[page][wanted], self.label, self.tags, api_errors, int(offsets[page[-1]]))
+        wanted = kept[page] & ~part.column("head").to_numpy(zero_copy_only=False)
+        posts = np.flatnonzero(wanted & _valid(part.column("post_id")))
+        top = pc.fill_null(part.column("top_level"), False).to_numpy(zero_copy_only=False)
+        records = int(np.count_nonzero(top[posts]))
+        posts = _without_spare_copies(part.column("post_id"), top, posts)
+        users = np.flatnonzero(wanted & _valid(part.column("user_id")))
+        return Rows(_posts(part.select(_POST_COLUMNS).take(pa.array(posts)), offsets[page][posts], self.label, self.tags),
+                    _users(part.select(_USER_COLUMNS).take(pa.array(users))),
+                    records + api_errors, api_errors, int(offsets[page[-1]]))
 
 
-def _tables(rows: pa.RecordBatch, offsets: np.ndarray, label: str, tags: TagCache, api_errors: int,
-            end: int) -> Rows:
-    is_post = pc.is_valid(rows.column("post_id"))
-    posts = rows.filter(is_post)
+_POST_COLUMNS = ["post_id", "created_at", "author_id", "author_handle", "author_followers", "text", "lang", "country",
+                 "forms", "bare_text", "kind", "parent_id", "root_id", "parent_author_id", "likes", "reposts",
+                 "replies", "quotes", "top_level"]
+_USER_COLUMNS = ["user_id", "user_handle", "user_name", "user_followers", "user_location", "user_created_at",
+                 "user_verified"]
+
+
+def _valid(column: pa.Array) -> np.ndarray:
+    return column.is_valid().to_numpy(zero_copy_only=False)
+
+
+def _without_spare_copies(ids: pa.Array, top: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``rows`` less the embedded copies a merge would pass over: those of a post that is also
+    top-level here, and all but the first of the others (:func:`hashtide.corpus.store.merge_posts`
+    keeps a key's first top-level row, else its first embedded copy). A popular tweet is embedded in
+    page after page: 280,882 of 686,481 embedded rows of a 1 M-tweet file went before the merge."""
+    if top[rows].all():
+        return rows
+    encoded = pc.dictionary_encode(ids.take(pa.array(rows)))
+    codes = encoded.indices.to_numpy()
+    is_top = top[rows]
+    top_ids = np.zeros(len(encoded.dictionary), bool)
+    top_ids[codes[is_top]] = True
+    embedded = np.flatnonzero(~is_top)
+    embedded = embedded[~top_ids[codes[embedded]]]
+    _, first = np.unique(codes[embedded], return_index=True)
+    return rows[np.sort(np.concatenate([np.flatnonzero(is_top), embedded[first]]))]
+
+
+def _posts(posts: pa.RecordBatch, offsets: np.ndarray, label: str, tags: TagCache) -> pa.Table:
     hashtags, hashtag_forms = hashtag_columns(posts.column("forms"), posts.column("bare_text"), tags)
     n = posts.num_rows
     lang = posts.column("lang")
-    post_table = pa.table({
-        "platform": pa.array([PLATFORM] * n, pa.string()),
+    return pa.table({
+        "platform": pa.repeat(PLATFORM, n) if n else pa.array([], pa.string()),
         "post_id": posts.column("post_id"),
         "created_at": posts.column("created_at").cast(pa.int64()).cast(TIMESTAMP),
         "author_id": posts.column("author_id"),
@@ -422,14 +457,16 @@ def _tables(rows: pa.RecordBatch, offsets: np.ndarray, label: str, tags: TagCach
         "reposts": posts.column("reposts"),
         "replies": posts.column("replies"),
         "quotes": posts.column("quotes"),
-        "source": pa.array([label] * n, pa.string()),
-        "source_offset": pa.array(offsets[is_post.to_numpy(zero_copy_only=False)], pa.int64()),
+        "source": pa.repeat(label, n) if n else pa.array([], pa.string()),
+        "source_offset": pa.array(offsets, pa.int64()),
         "top_level": posts.column("top_level"),
     }).cast(POST_SCHEMA)
-    users = rows.filter(pc.is_valid(rows.column("user_id")))
+
+
+def _users(users: pa.RecordBatch) -> pa.Table:
     m = users.num_rows
-    user_table = pa.table({
-        "platform": pa.array([PLATFORM] * m, pa.string()),
+    return pa.table({
+        "platform": pa.repeat(PLATFORM, m) if m else pa.array([], pa.string()),
         "user_id": users.column("user_id"),
         "handle": users.column("user_handle"),
         "name": users.column("user_name"),
@@ -438,27 +475,6 @@ def _tables(rows: pa.RecordBatch, offsets: np.ndarray, label: str, tags: TagCach
         "created_at": users.column("user_created_at").cast(pa.int64()).cast(TIMESTAMP),
         "verified": users.column("user_verified"),
     }).cast(USER_SCHEMA)
-    records = pc.sum(posts.column("top_level")).as_py() or 0
-    return Rows(_without_spare_copies(post_table), user_table, records + api_errors, api_errors, end)
-
-
-def _without_spare_copies(posts: pa.Table) -> pa.Table:
-    """``posts`` less the embedded copies a merge would pass over: those of a post that is also
-    top-level here, and all but the first of the others (:func:`hashtide.corpus.store.merge_posts`
-    keeps a key's first top-level row, else its first embedded copy). A popular tweet is embedded in
-    page after page: 280,882 of 686,481 embedded rows of a 1 M-tweet file went before the merge."""
-    top = posts.column("top_level").to_numpy()
-    if top.all():
-        return posts
-    ids = pc.dictionary_encode(posts.column("post_id").combine_chunks())
-    codes = ids.indices.to_numpy()
-    top_ids = np.zeros(len(ids.dictionary), bool)
-    top_ids[codes[top]] = True
-    embedded = np.flatnonzero(~top)
-    embedded = embedded[~top_ids[codes[embedded]]]
-    _, first = np.unique(codes[embedded], return_index=True)
-    keep = np.sort(np.concatenate([np.flatnonzero(top), embedded[first]]))
-    return posts if len(keep) == posts.num_rows else posts.take(pa.array(keep))
 
 
 _NO_LANGUAGE = pa.array(sorted(NO_LANGUAGE))

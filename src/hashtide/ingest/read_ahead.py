@@ -41,7 +41,9 @@ def read_ahead(query: str, params: list, rows: int, memory_limit: str) -> Iterat
                     break
             con.close()
             handoff.put(done)
-        except duckdb.Error as exc:
+        # DuckDB's error: a duckdb.Error when the query starts, an OSError from the Arrow stream
+        # when it comes mid-file
+        except (duckdb.Error, OSError, pa.ArrowException) as exc:
             handoff.put(ReadError(str(exc).splitlines()[0]))
         except Exception as exc:  # handed over, or the consumer would wait for ever
             handoff.put(exc)

@@ -133,6 +133,7 @@ class _Collector:
         self.rejects: list[tuple] = []
         self.rejected_by_reason: Counter[str] = Counter()
         self.skipped_by_kind: Counter[str] = Counter()
+        self.documents = 0  # read per line: the recognition window counts them
 
     def reject(self, line: int, offset: int, item: int, reason: str, raw: bytes) -> None:
         self.account.records += 1
@@ -182,19 +183,27 @@ class _Collector:
         self.top, self.refs, self.users, self.rejects = [], [], [], []
 
 
-def _read_json(stream, label: str, detector: Detector, sink: _Collector, on_doc) -> None:
-    seen = 0
+def _read_json(stream, label: str, detector: Detector, sink: _Collector, on_doc, place: tuple[int, int] = (1, 0)) -> None:
+    """Read a JSON stream per line; ``place`` is the line and byte offset where it starts in its
+    file (a stretch of a file the DuckDB reader left). The caller checks, at the end, that the
+    file held a record hashtide knows."""
+    line, offset = place[0] - 1, place[1]
     for doc in sources.iter_documents(stream):
-        seen += 1
+        if line or offset:
+            doc = doc._replace(line=doc.line + line, offset=doc.offset + offset)
+        sink.documents += 1
         on_doc(doc)
         _read_document(doc, detector, sink)
         if not sink.recognised:
-            if seen >= RECOGNITION_WINDOW:
+            if sink.documents >= RECOGNITION_WINDOW:
                 raise IngestError(f"{label}: not a post format hashtide knows ({_why(sink)})")
         elif sink.pending() >= BATCH_POSTS:
             sink.flush()
+
+
+def _refuse_unrecognised(sink: _Collector) -> None:
     if not sink.recognised and sink.account.records:
-        raise IngestError(f"{label}: not a post format hashtide knows ({_why(sink)})")
+        raise IngestError(f"{sink.label}: not a post format hashtide knows ({_why(sink)})")
 
 
 def _read_document(doc: sources.Document, detector: Detector, sink: _Collector) -> None:
@@ -286,8 +295,7 @@ def _read_native(path: str, fmt: str | None, sink: _CorpusSink, on_doc) -> None:
                 on_doc(sources.Document(0, part.end, b"", None, None))
             if sink.recognised and sink.pending() >= BATCH_POSTS:
                 sink.flush()
-        if not sink.recognised and sink.account.records:
-            raise IngestError(f"{sink.label}: not a post format hashtide knows ({_why(sink)})")
+        _refuse_unrecognised(sink)
     except OSError as exc:
         _end_staging(sink)
         raise IngestError(f"{sink.label}: cannot be read ({exc})") from exc
@@ -315,21 +323,10 @@ def _end_staging(sink: _CorpusSink) -> None:
 
 def _read_run(path: str, fmt: str | None, run: twitter_v2_native.Run, sink: _CorpusSink, on_doc) -> None:
     """Lines the DuckDB reader left, read per line in their place (rows kept in file order)."""
-    detector = Detector(fmt)
     with open(path, "rb") as stream:
         stream.seek(run.start)
-        for doc in sources.iter_documents(_Bounded(stream, run.end - run.start)):
-            doc = doc._replace(line=doc.line + run.line - 1, offset=doc.offset + run.start)
-            on_doc(doc)
-            _read_document(doc, detector, sink)
-            sink.documents += 1
-            if not sink.recognised:
-                if sink.documents >= RECOGNITION_WINDOW:
-                    raise IngestError(f"{sink.label}: not a post format hashtide knows ({_why(sink)})")
-            elif sink.pending() >= BATCH_POSTS:
-                sink.seal()
-                sink.flush()
-    sink.seal()
+        _read_json(_Bounded(stream, run.end - run.start), sink.label, Detector(fmt), sink, on_doc,
+                   (run.line, run.start))
 
 
 class _Bounded(io.RawIOBase):
@@ -364,6 +361,7 @@ def _read_source(path: str, fmt: str | None, mapping, sink: _Collector, on_doc, 
             _read_csv(stream, sink.label, mapping, platform, sink, on_doc)
         else:
             _read_json(stream, sink.label, Detector(fmt), sink, on_doc)
+            _refuse_unrecognised(sink)
     except (OSError, EOFError, sources.DecompressionError) as exc:  # corrupt compression, a read error
         raise IngestError(f"{sink.label}: cannot be read ({exc})") from exc
     finally:
@@ -387,7 +385,6 @@ class _CorpusSink(_Collector):
         self.parsed_users: list[pa.Table] = []
         self.staging_users = False  # profiles wait for the end of the source (the DuckDB reader)
         self.flushes = 0
-        self.documents = 0  # read per line, for the recognition window
 
     def absorb(self, chunk: chunks.Chunk) -> None:
         """Take a chunk parsed by a worker process, as if its records had been read here."""

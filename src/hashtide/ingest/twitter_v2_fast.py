@@ -111,6 +111,14 @@ class _Fallback(Exception):
     """The page is not of the plain shape: let the generic reader have it."""
 
 
+def plain_pages(path: str, probe_bytes: int = 1 << 20) -> bool:
+    """Whether the file at ``path`` starts with twarc2 page lines (a cheap look before a read)."""
+    with open(path, "rb") as stream:
+        head = stream.read(probe_bytes)
+    lines = head.split(b"\n")[:-1] or [head]
+    return bool(head) and all(line.startswith(PAGE_PREFIXES) for line in lines if line.strip())
+
+
 def is_page_line(line: bytes) -> bool:
     """Cheap pre-check: the line starts like a twarc2 page (``{"data": [``)."""
     return line.startswith(PAGE_PREFIXES)

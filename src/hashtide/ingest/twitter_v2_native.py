@@ -43,14 +43,13 @@ from hashtide.ingest.arrow_tags import TagCache, hashtag_columns
 from hashtide.ingest.read_ahead import ReadError, read_ahead
 from hashtide.ingest.sources import COMPRESSED
 from hashtide.ingest.twitter_v2 import NAME, NO_LANGUAGE, PLATFORM
-from hashtide.ingest.twitter_v2_fast import PAGE_PREFIXES
+from hashtide.ingest.twitter_v2_fast import PAGE_PREFIXES, plain_pages
 from hashtide.model import POST_SCHEMA, TIMESTAMP, USER_SCHEMA
 
 NATIVE_MIN_BYTES = 16 << 20  # below: the per-line readers are as quick (HASHTIDE_NATIVE_MIN_BYTES)
 BATCH_ROWS = 100_000
 MEMORY_LIMIT = "512MB"
 MAX_PAGE_BYTES = 16 << 20
-PROBE_BYTES = 1 << 20
 HEAD_BYTES = 16 << 10  # where a page's first tweet id is looked for (its first tweet is a few KB)
 
 _TWEET = ("STRUCT(id VARCHAR, text VARCHAR, created_at VARCHAR, author_id VARCHAR, author JSON, "
@@ -210,12 +209,7 @@ def eligible(path: str, fmt: str | None) -> bool:
     """Whether ``path`` is a large, uncompressed file that starts with twarc2 page lines."""
     if path == "-" or fmt not in (None, NAME) or os.path.splitext(path)[1].lower() in COMPRESSED:
         return False
-    if not os.path.isfile(path) or os.path.getsize(path) < native_min_bytes():
-        return False
-    with open(path, "rb") as stream:
-        head = stream.read(PROBE_BYTES)
-    lines = head.split(b"\n")[:-1] or [head]
-    return bool(head) and all(line.startswith(PAGE_PREFIXES) for line in lines if line.strip())
+    return os.path.isfile(path) and os.path.getsize(path) >= native_min_bytes() and plain_pages(path)
 
 
 class Line(NamedTuple):
@@ -238,7 +232,7 @@ class Line(NamedTuple):
 
 
 class Lines:
-    """The non-blank lines of a file, in order, found lazily in blocks (bounded memory)."""
+    """The non-blank lines of a file, in order, found lazily (bounded memory)."""
 
     WINDOW = 16 << 20  # a multiple of mmap.ALLOCATIONGRANULARITY
 
@@ -381,19 +375,19 @@ class _Pairing:
                     self.run, start = None, row
             elif self.run is None:
                 if row > start:
-                    yield self._rows(batch, page_of_row, kept, offsets, start, row, api_errors)
+                    yield self._rows(batch, head, page_of_row, kept, offsets, start, row, api_errors)
                 self.run, api_errors = Run(line.number, line.offset, self.lines.size), 0
         else:
             end = batch.num_rows
         if self.run is None and end > start:
-            yield self._rows(batch, page_of_row, kept, offsets, start, end, api_errors)
+            yield self._rows(batch, head, page_of_row, kept, offsets, start, end, api_errors)
 
-    def _rows(self, batch, page_of_row, kept, offsets, start: int, end: int, api_errors: int) -> Rows:
+    def _rows(self, batch, head, page_of_row, kept, offsets, start: int, end: int, api_errors: int) -> Rows:
         """Rows ``start:end`` of the batch, less its heads and the rows of pages not kept; each
         column group is copied once, by one ``take``."""
         part = batch.slice(start, end - start)
         page = page_of_row[start:end]
-        wanted = kept[page] & ~part.column("head").to_numpy(zero_copy_only=False)
+        wanted = kept[page] & ~head[start:end]
         posts = np.flatnonzero(wanted & _valid(part.column("post_id")))
         top = pc.fill_null(part.column("top_level"), False).to_numpy(zero_copy_only=False)
         records = int(np.count_nonzero(top[posts]))

@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 from hashtide.ingest.arrow_tags import TagCache, hashtag_columns
 from hashtide.ingest.read_ahead import ReadError, read_ahead
 from hashtide.ingest.twitter_v2 import NO_LANGUAGE, PLATFORM
-from hashtide.ingest.twitter_v2_fast import PAGE_PREFIXES
+from hashtide.ingest.twitter_v2_fast import plain_pages
 from hashtide.model import TIMESTAMP
 
 BATCH_ROWS = 65_536
@@ -85,14 +85,6 @@ from tweets
 
 
 ReplayError = ReadError  # DuckDB could not read the file (a page over MAX_PAGE_BYTES, an I/O error)
-
-
-def plain_pages(path: str, probe_bytes: int = 1 << 20) -> bool:
-    """Whether ``path`` starts with twarc2 page lines (a cheap look before the real read)."""
-    with open(path, "rb") as stream:
-        head = stream.read(probe_bytes)
-    lines = head.split(b"\n")[:-1] or [head]
-    return bool(head) and all(line.startswith(PAGE_PREFIXES) for line in lines if line.strip())
 
 
 class Replay:

@@ -26,6 +26,7 @@ from hashtide.corpus import store
 from hashtide.ingest import chunks, sources, twitter_v2_native
 from hashtide.ingest.formats import Detector, describe
 from hashtide.ingest.items import Record, Referenced, Skip
+from hashtide.ingest.write_behind import WriteBehind
 from hashtide.model import Post, User, posts_to_arrow, users_to_arrow
 
 BATCH_POSTS = int(os.environ.get("HASHTIDE_BATCH_POSTS", "50000"))  # posts per transaction
@@ -311,14 +312,18 @@ def _read_native(path: str, fmt: str | None, sink: _CorpusSink, on_doc) -> None:
 def _end_staging(sink: _CorpusSink) -> None:
     if sink.recognised:
         sink.flush()
-        sink.con.execute("begin transaction")
-        try:
-            store.merge_staged_users(sink.con)
-            sink.con.execute("commit")
-        except BaseException:
-            sink.con.execute("rollback")
-            raise
+        sink.write(_merge_staged_users, sink.con)
     sink.staging_users = False
+
+
+def _merge_staged_users(con) -> None:
+    con.execute("begin transaction")
+    try:
+        store.merge_staged_users(con)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
 
 
 def _read_run(path: str, fmt: str | None, run: twitter_v2_native.Run, sink: _CorpusSink, on_doc) -> None:
@@ -378,9 +383,12 @@ def label_of(path: str) -> str:
 
 
 class _CorpusSink(_Collector):
-    def __init__(self, corpus: Corpus, *args, **kwargs):
+    """Writes batches into the corpus: on the caller's thread, or behind it with ``writer``."""
+
+    def __init__(self, corpus: Corpus, *args, writer: WriteBehind | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.con = corpus.con
+        self.writer = writer
         self.parsed: list[pa.Table] = []
         self.parsed_users: list[pa.Table] = []
         self.staging_users = False  # profiles wait for the end of the source (the DuckDB reader)
@@ -431,17 +439,29 @@ class _CorpusSink(_Collector):
         self.parsed_users: list[pa.Table] = []
 
     def flush(self) -> None:
-        con = self.con
         posts = pa.concat_tables(self.parsed + [posts_to_arrow(self.top + self.refs)])
         users = pa.concat_tables(self.parsed_users + [users_to_arrow(self.users)])
+        self.write(self._write_batch, posts, users, self.rejects, self.staging_users, self.flushes)
+        self.flushes += 1
+        self.discard()
+
+    def write(self, job: Callable, *args) -> None:
+        """Run ``job`` on the corpus, after the batches before it."""
+        if self.writer is None:
+            job(*args)
+        else:
+            self.writer.submit(job, *args)
+
+    def _write_batch(self, posts: pa.Table, users: pa.Table, rejects: list[tuple], staging: bool, number: int) -> None:
+        con = self.con
         con.execute("begin transaction")
         try:
             merge = store.merge_posts(con, posts, track_run=True)
-            if self.staging_users:  # merged once, at the end of the source
-                store.stage_users(con, users, self.flushes)
+            if staging:  # merged once, at the end of the source
+                store.stage_users(con, users, number)
             else:
                 store.merge_users(con, users)
-            store.quarantine(con, self.rejects)
+            store.quarantine(con, rejects)
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
@@ -449,11 +469,11 @@ class _CorpusSink(_Collector):
         self.account.ingested += merge.ingested
         self.account.duplicates += merge.duplicates
         self.account.referenced += merge.referenced
-        self.flushes += 1
-        self.discard()
 
     def close(self) -> None:
         self.flush()
+        if self.writer is not None:
+            self.writer.drain()
         self.report.rejected_by_reason = _merged(self.report.rejected_by_reason, self.rejected_by_reason)
         self.report.skipped_by_kind = _merged(self.report.skipped_by_kind, self.skipped_by_kind)
 
@@ -486,30 +506,31 @@ def ingest(
     report = IngestReport()
     started = start(corpus)
     errors: list[str] = []
-    for path in paths:
-        account = FileAccount(path=label_of(path))
-        sink = _CorpusSink(corpus, account.path, account, report, strict)
-        try:
-            with paused_gc():
-                _read_source(path, fmt, mapping, sink, on_doc, platform)
-        except IngestError as exc:
-            errors.append(str(exc))
-            if sink.recognised:  # broke mid-way: keep what was read, say where it stopped
+    with WriteBehind() as writer:  # batches are written while the next is read
+        for path in paths:
+            account = FileAccount(path=label_of(path))
+            sink = _CorpusSink(corpus, account.path, account, report, strict, writer=writer)
+            try:
+                with paused_gc():
+                    _read_source(path, fmt, mapping, sink, on_doc, platform)
+            except IngestError as exc:
+                errors.append(str(exc))
+                if sink.recognised:  # broke mid-way: keep what was read, say where it stopped
+                    sink.close()
+                    account.error = str(exc)
+                    report.add(account)
+                else:  # refused whole: nothing of it is stored, so none of its rejects are reported
+                    sink.discard()
+                    report.problems = [p for p in report.problems if p.source != account.path]
+                    report.files.append(FileAccount(path=account.path, error=str(exc)))
+                continue
+            except StrictStop:
                 sink.close()
-                account.error = str(exc)
                 report.add(account)
-            else:  # refused whole: nothing of it is stored, so none of its rejects are reported
-                sink.discard()
-                report.problems = [p for p in report.problems if p.source != account.path]
-                report.files.append(FileAccount(path=account.path, error=str(exc)))
-            continue
-        except StrictStop:
+                log(corpus, started, paths, report)
+                raise
             sink.close()
             report.add(account)
-            log(corpus, started, paths, report)
-            raise
-        sink.close()
-        report.add(account)
     log(corpus, started, paths, report)
     if errors:
         raise PartialIngest(errors, report)

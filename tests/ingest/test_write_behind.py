@@ -1,0 +1,54 @@
+"""The write-behind thread: jobs in order, errors handed back, nothing written after a failure."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from hashtide.ingest.write_behind import WriteBehind
+
+
+def test_jobs_run_in_order_on_another_thread():
+    seen = []
+    with WriteBehind() as writer:
+        for n in range(50):
+            writer.submit(lambda n: seen.append((n, threading.current_thread().name)), n)
+        writer.drain()
+    assert [n for n, _ in seen] == list(range(50))
+    assert {name for _, name in seen} == {"hashtide-write-behind"}
+
+
+def test_an_error_is_raised_once_and_stops_later_jobs():
+    seen = []
+
+    def fail():
+        raise OSError("disk full")
+
+    writer = WriteBehind()
+    writer.submit(seen.append, 1)
+    with pytest.raises(OSError, match="disk full"):
+        writer.submit(fail)
+        writer.submit(seen.append, 2)  # queued before the failure is known, or refused: never run
+        writer.drain()
+    writer.drain()  # raised once
+    writer.close()
+    assert seen == [1]
+
+
+def test_close_lets_submitted_jobs_finish():
+    seen = []
+    writer = WriteBehind()
+    release = threading.Event()
+    writer.submit(release.wait)
+    writer.submit(seen.append, "last")
+    release.set()
+    writer.close()
+    assert seen == ["last"]
+
+
+def test_unused_writer_starts_no_thread():
+    before = threading.active_count()
+    with WriteBehind() as writer:
+        writer.drain()
+    assert threading.active_count() == before

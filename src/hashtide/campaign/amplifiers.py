@@ -15,6 +15,7 @@ aggregated edge list.
 
 from __future__ import annotations
 
+import ibis
 import igraph as ig
 import numpy as np
 import pyarrow as pa
@@ -47,33 +48,42 @@ def account_edges(u: ir.Table, posts: ir.Table) -> ir.Table:
     )  # unordered: sorting millions of string triples costs more than everything done with them
 
 
+def numbered(edges: ir.Table) -> ir.Table:
+    """``edges`` with their accounts numbered for the graph algorithm: ``source_n`` and
+    ``target_n`` count from 0 in the order of (platform, account), so ties in a ranking break by
+    name. Numbered by the engine, on every core: on 2.1 M edges between 1.4 M accounts, 1.2 s
+    where hashing and sorting the names in Arrow took 3.6 s."""
+    ends = edges.select("platform", account=edges.source).union(
+        edges.select("platform", account=edges.target), distinct=True)
+    names = ends.mutate(n=ibis.row_number().over(order_by=[ends.platform, ends.account]))
+    s = names.select(s_platform="platform", s_account="account", source_n="n")
+    t = names.select(t_platform="platform", t_account="account", target_n="n")
+    joined = edges.join(s, [edges.platform == s.s_platform, edges.source == s.s_account])
+    joined = joined.join(t, [joined.platform == t.t_platform, joined.target == t.t_account])
+    return joined.select(*edges.columns, "source_n", "target_n")
+
+
 def pagerank(edges: pa.Table) -> pa.Table:
-    """PageRank of every account in ``edges``: (platform, author_id, pagerank), best first
-    (ties by platform and id)."""
+    """PageRank of every account in ``edges`` (:func:`numbered`): (platform, author_id, pagerank),
+    best first (ties by platform and id)."""
     if edges.num_rows == 0:
         return pa.table({"platform": pa.array([], pa.string()), "author_id": pa.array([], pa.string()),
                          "pagerank": pa.array([], pa.float64())})
-    src = pc.binary_join_element_wise(edges["platform"], edges["source"], "\x1f").combine_chunks()
-    dst = pc.binary_join_element_wise(edges["platform"], edges["target"], "\x1f").combine_chunks()
-    # one hashing pass numbers the accounts; renumbered in sorted order so ties break by name
-    encoded = pa.concat_arrays([src, dst]).dictionary_encode()
-    first_seen_names = encoded.dictionary
-    order = pc.sort_indices(first_seen_names).to_numpy()
-    renumber = np.empty(len(order), dtype=np.int64)
-    renumber[order] = np.arange(len(order))
-    names = first_seen_names.take(pa.array(order))
-    ends = renumber[encoded.indices.to_numpy()]
-    s, d = ends[: len(src)], ends[len(src):]
-    graph = ig.Graph(n=len(names), edges=np.column_stack([s, d]).tolist(), directed=True)  # lists: 5x faster than arrays
-    rank = np.asarray(graph.pagerank(weights=edges["weight"].to_numpy().astype(float).tolist(), directed=True))
-    split = pc.split_pattern(names, "\x1f", max_splits=1)
-    table = pa.table({
-        "platform": pc.list_element(split, 0),
-        "author_id": pc.list_element(split, 1),
-        "pagerank": pa.array(np.round(rank, 9)),
+    ends = np.concatenate([edges["source_n"].to_numpy(), edges["target_n"].to_numpy()]).astype(np.int64)
+    accounts = int(ends.max()) + 1
+    graph = ig.Graph(n=accounts, directed=True)
+    graph.add_edges(np.column_stack(np.split(ends, 2)))  # an array: 3x faster than Graph(edges=list)
+    graph.es["weight"] = edges["weight"].to_numpy().astype(float)
+    rank = np.round(np.asarray(graph.pagerank(weights="weight", directed=True)), 9)
+    row_of = np.empty(accounts, np.int64)  # a row naming each account
+    row_of[ends] = np.arange(len(ends))
+    row_of = pa.array(row_of)
+    names = pa.table({
+        "platform": pa.chunked_array(edges["platform"].chunks * 2).take(row_of),
+        "author_id": pa.chunked_array(edges["source"].chunks + edges["target"].chunks).take(row_of),
+        "pagerank": rank,
     })
-    order = np.lexsort((np.arange(len(names)), -table["pagerank"].to_numpy()))
-    return table.take(pa.array(order))
+    return names.take(pa.array(np.lexsort((np.arange(accounts), -rank))))
 
 
 def by_cascades(tree_table: pa.Table) -> pa.Table:
@@ -88,20 +98,19 @@ def by_cascades(tree_table: pa.Table) -> pa.Table:
                             ("platform", "ascending"), ("author_id", "ascending")])
 
 
-def ranking(tree_table: pa.Table, edges: pa.Table, authors, top: int = 10) -> list[dict]:
-    """The union of the ``top`` accounts of both rankings, each with both ranks.
+def ranking(tree_table: pa.Table, ranks: pa.Table, authors, top: int = 10) -> list[dict]:
+    """The union of the ``top`` accounts of both rankings (cascades triggered, from
+    ``tree_table``; PageRank, ``ranks`` from :func:`pagerank`), each with both ranks.
 
     ``authors(keys)`` gives (platform, author_id, author_handle, followers) of the accounts
     ``keys`` ("platform\\x1fauthor_id"), for accounts that only appear as reposted targets. Only the chosen accounts become Python objects: the rankings
     themselves stay Arrow, however many accounts there are.
     """
     cascades = by_cascades(tree_table)
-    ranks = pagerank(edges)
     c_keys = _keys(cascades)
     r_keys = _keys(ranks)
     chosen = pa.concat_arrays([c_keys.slice(0, top), r_keys.slice(0, top)]).unique()
-    c_at = pc.index_in(chosen, value_set=c_keys).to_pylist()
-    r_at = pc.index_in(chosen, value_set=r_keys).to_pylist()
+    c_at, r_at = _positions(chosen, c_keys), _positions(chosen, r_keys)
     known = authors(chosen.to_pylist())
     known = {(r["platform"], r["author_id"]): r for r in known.to_pylist()}
     c_rows = cascades.take(pa.array([i for i in c_at if i is not None], pa.int64())).to_pylist()
@@ -130,3 +139,14 @@ def ranking(tree_table: pa.Table, edges: pa.Table, authors, top: int = 10) -> li
 
 def _keys(table: pa.Table) -> pa.Array:
     return pc.binary_join_element_wise(table["platform"], table["author_id"], "\x1f").combine_chunks()
+
+
+def _positions(chosen: pa.Array, keys: pa.Array) -> list[int | None]:
+    """Where each of the few ``chosen`` keys first sits in ``keys`` (None if absent): a scan of the
+    millions of ``keys`` against the few, not a hash table of the millions (0.7 s at 1.4 M)."""
+    hits = np.flatnonzero(pc.is_in(keys, value_set=chosen).to_numpy(zero_copy_only=False))
+    at = pc.index_in(keys.take(pa.array(hits, pa.int64())), value_set=chosen).to_pylist()
+    first: dict[int, int] = {}
+    for position, i in zip(hits.tolist(), at):
+        first.setdefault(i, position)
+    return [first.get(i) for i in range(len(chosen))]

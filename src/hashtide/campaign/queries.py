@@ -72,6 +72,7 @@ QUERIES: dict[str, Callable[..., ir.Table]] = {
     "forms": lambda: rel.display_forms(unbound("uses"), usage.the_key()),
     "nodes": lambda: F.chronological(unbound("uses").select(*F.NODE_COLUMNS)),
     "edges": lambda: amp.account_edges(unbound("uses"), usage.windowed_posts()),
+    "numbered_edges": lambda: amp.numbered(amp.account_edges(unbound("uses"), usage.windowed_posts())),
     "use_rows": lambda: F.chronological(unbound("uses")),
     "author_rows": lambda: unbound("authors").order_by(["platform", "author_id"]),
     "cotag_rows": lambda: unbound("cotags").order_by("tag"),

@@ -128,7 +128,7 @@ class Campaign:
 
     @cached_property
     def pagerank(self) -> pa.Table:
-        return amp.pagerank(self.account_edges)
+        return amp.pagerank(self.runner.run("numbered_edges"))
 
     @cached_property
     def authors(self) -> pa.Table:
@@ -271,7 +271,7 @@ class Campaign:
             self.runner.put(NAMES["accounts"], pa.table({"account": pa.array(keys, pa.string())}))
             return self.runner.run("accounts")
 
-        rows = amp.ranking(self.cascades, self.account_edges, authors, self.top)
+        rows = amp.ranking(self.cascades, self.pagerank, authors, self.top)
         return [self.privacy.account(r, followers_key="followers") for r in rows]
 
     @cached_property

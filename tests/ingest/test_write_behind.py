@@ -19,7 +19,7 @@ def test_jobs_run_in_order_on_another_thread():
     assert {name for _, name in seen} == {"hashtide-write-behind"}
 
 
-def test_an_error_is_raised_once_and_stops_later_jobs():
+def test_an_error_stops_later_jobs_and_is_raised_by_every_later_call():
     seen = []
 
     def fail():
@@ -31,9 +31,22 @@ def test_an_error_is_raised_once_and_stops_later_jobs():
         writer.submit(fail)
         writer.submit(seen.append, 2)  # queued before the failure is known, or refused: never run
         writer.drain()
-    writer.drain()  # raised once
+    for call in (writer.drain, lambda: writer.submit(seen.append, 3)):
+        with pytest.raises(OSError, match="disk full"):
+            call()
     writer.close()
     assert seen == [1]
+
+
+def test_leaving_on_an_exception_drops_the_waiting_job():
+    seen = []
+    with pytest.raises(KeyboardInterrupt):
+        with WriteBehind() as writer:
+            writer.submit(threading.Event().wait, 0.5)  # still running when the exception leaves
+            writer.submit(seen.append, "waiting")
+            raise KeyboardInterrupt
+    assert seen == []
+    assert not any(t.name == "hashtide-write-behind" for t in threading.enumerate())
 
 
 def test_close_lets_submitted_jobs_finish():

@@ -49,8 +49,8 @@ def figure_sql(campaign) -> dict[str, str]:
     )
     sql["igniting_post"] = "-- the root of the largest cascade started before the end of the peak bucket\n" + sql["cascades"]
     sql["amplifiers"] = (
-        "-- then: cascades triggered per root author, and igraph PageRank on this weighted edge list "
-        "(hashtide.campaign.amplifiers)\n" + standalone("edges")
+        "-- then: cascades triggered per root author, and igraph PageRank on this weighted edge list, "
+        "accounts numbered in (platform, account) order (hashtide.campaign.amplifiers)\n" + standalone("numbered_edges")
     )
     sql["related"] = (
         "-- co-occurrence (share = together / posts); then the uses of each candidate tag "

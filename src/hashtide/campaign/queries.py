@@ -41,6 +41,7 @@ NAMES = {  # the campaign's tables: unbound names in the SQL, in dependency orde
     "accounts": "hashtide_campaign_accounts",  # accounts to look up, filled from Python
     "uses": "hashtide_campaign_uses",
     "authors": "hashtide_campaign_authors",
+    "edges": "hashtide_campaign_edges",
     "cotags": "hashtide_campaign_cotags",
     "tag_uses": "hashtide_campaign_tag_uses",
 }
@@ -72,7 +73,8 @@ QUERIES: dict[str, Callable[..., ir.Table]] = {
     "forms": lambda: rel.display_forms(unbound("uses"), usage.the_key()),
     "nodes": lambda: F.chronological(unbound("uses").select(*F.NODE_COLUMNS)),
     "edges": lambda: amp.account_edges(unbound("uses"), usage.windowed_posts()),
-    "numbered_edges": lambda: amp.numbered(amp.account_edges(unbound("uses"), usage.windowed_posts())),
+    "edge_rows": lambda: unbound("edges"),
+    "numbered_edges": lambda: amp.numbered(unbound("edges")),
     "use_rows": lambda: F.chronological(unbound("uses")),
     "author_rows": lambda: unbound("authors").order_by(["platform", "author_id"]),
     "cotag_rows": lambda: unbound("cotags").order_by("tag"),

@@ -124,11 +124,17 @@ class Campaign:
 
     @cached_property
     def account_edges(self) -> pa.Table:
-        return self.runner.run("edges")
+        return self._edges("edge_rows")
 
     @cached_property
     def pagerank(self) -> pa.Table:
-        return amp.pagerank(self.runner.run("numbered_edges"))
+        return amp.pagerank(self._edges("numbered_edges"))
+
+    def _edges(self, query: str) -> pa.Table:
+        """A query over the account edges, aggregated once per campaign into its own table."""
+        if not self.runner.made_table(NAMES["edges"]):
+            self.runner.materialise(NAMES["edges"])
+        return self.runner.run(query)
 
     @cached_property
     def authors(self) -> pa.Table:

@@ -377,14 +377,14 @@ class _Pairing:
                     self.run, start = None, row
             elif self.run is None:
                 if row > start:
-                    yield self._rows(batch, head, page_of_row, kept, offsets, start, row, api_errors)
+                    yield self._rows(batch, page_of_row, kept, offsets, start, row, api_errors)
                 self.run, api_errors = Run(line.number, line.offset, self.lines.size), 0
         else:
             end = batch.num_rows
         if self.run is None and end > start:
-            yield self._rows(batch, head, page_of_row, kept, offsets, start, end, api_errors)
+            yield self._rows(batch, page_of_row, kept, offsets, start, end, api_errors)
 
-    def _rows(self, batch, head, page_of_row, kept, offsets, start: int, end: int, api_errors: int) -> Rows:
+    def _rows(self, batch, page_of_row, kept, offsets, start: int, end: int, api_errors: int) -> Rows:
         """Rows ``start:end`` of the batch, less the rows of pages not kept; each column group is
         copied once, by one ``take``."""
         part = batch.slice(start, end - start)

@@ -75,7 +75,7 @@ def related_posts() -> list[Post]:
     - news (en), a week before T0 on: 20 own posts, 8 campaign posts -> share 0.08; a co-tag;
     - hub: on 300 filler posts (with other tags) and on 20 campaign posts: base rate 320/N gives
       lift 0.2 / (320 / 550) < 1, affinity 20 / 320 < 0.5 -> not related;
-    - rare: 3 campaign posts (< 5) -> not related;
+    - rare: 1 campaign post (one co-occurrence, fewer than the 2 required) -> not related;
     - cupfinal (en): 60 posts in a burst at T0 + 2 h, never with tidetest -> a decoy, absent.
     N = 100 + 40 + 30 + 20 + 300 + 60 = 550 posts; lift = share * N / posts of B.
     """
@@ -90,7 +90,7 @@ def related_posts() -> list[Post]:
             tags.append("news")
         if 20 <= i < 40:
             tags.append("hub")
-        if i in (90, 91, 92):
+        if i == 90:
             tags.append("rare")
         # whatiwilldo only once it exists: campaign posts 50..64 are at T0 + 5 h .. 6.4 h; move them
         minutes = i * 6 if not 50 <= i < 65 else 600 + (i - 50) * 6

@@ -137,3 +137,16 @@ def test_export_network(story_corpus, tmp_path):
     assert gexf.read_bytes() == first
     bad = run("export", "network", "metoo", "--to", tmp_path / "n.png", "-c", story_corpus)
     assert bad.exit_code == 2 and ".gexf" in bad.output
+
+
+def test_related_defaults_are_the_librarys():
+    """The CLI spells its defaults out (it does not import the analyses to start quickly); they
+    must be the library's."""
+    import inspect
+
+    from hashtide.campaign import story
+    from hashtide.cli.campaign import related
+
+    defaults = {name: p.default for name, p in inspect.signature(related).parameters.items()}
+    assert (defaults["min_cooccurrence"], defaults["min_lift"], defaults["min_affinity"]) == (
+        story.MIN_COOCCURRENCE, story.MIN_LIFT, story.MIN_AFFINITY)

@@ -32,7 +32,7 @@ def test_related_in_facts_is_ordered_by_share(related_corpus):
 
 
 def test_thresholds_are_options(related_corpus):
-    with Campaign(related_corpus, "tidetest", min_cooccurrence=3) as c:
+    with Campaign(related_corpus, "tidetest", min_cooccurrence=1) as c:
         assert "rare" in {r["key"] for r in c.related.to_pylist()}
     with Campaign(related_corpus, "tidetest", min_lift=1.6, min_affinity=1.1) as c:
         assert {r["key"] for r in c.related.to_pylist()} == {"whatiwilldo"}

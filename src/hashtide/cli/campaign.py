@@ -143,7 +143,7 @@ def related(
     until: UntilOption = None,
     as_json: JsonOption = False,
     top: TopOption = 10,
-    min_cooccurrence: Annotated[int, typer.Option(help="Posts that must carry both tags.")] = 5,
+    min_cooccurrence: Annotated[int, typer.Option(help="Posts that must carry both tags.")] = 2,
     min_lift: Annotated[float, typer.Option(help="Lift a related tag must exceed (or reach --min-affinity).")] = 1.0,
     min_affinity: Annotated[float, typer.Option(help="Share of B's co-tagged posts carrying TAG that also makes B related.")] = 0.5,
 ) -> None:

@@ -108,7 +108,7 @@ def _print_sheet(f: dict) -> None:
         table = Table(what[:-1] if what != "countries" else "country", "posts", "authors", "share", "first seen",
                       "lag (h)", show_edge=False, title=what + (" (place/geo only)" if what == "countries" else ""))
         for name, row in list(f[what].items())[:15]:
-            table.add_row(name, f"{row['posts']:,}", group_count(row["authors"]), f"{row['share']:.1%}",
+            table.add_row(name, f"{row['posts']:,}", group_count(row["authors"]), percent(row["share"]),
                           row["first_seen"], f"{row['lag_hours']:.1f}")
         out.print(table)
     c = f["cascades"]
@@ -124,12 +124,22 @@ def _print_sheet(f: dict) -> None:
     _print_related(f["related"])
 
 
+def percent(share: float) -> str:
+    """A share for a printed table: one decimal, or two significant digits below 0.1 % (a sibling
+    carried by 3 of 26,165 posts is not "0.0%").
+
+    >>> percent(0.25), percent(0.000115), percent(0.0)
+    ('25.0%', '0.011%', '0.0%')
+    """
+    return f"{share * 100:.2g}%" if 0 < share < 0.001 else f"{share:.1%}"
+
+
 def _print_related(rows: list[dict]) -> None:
     from hashtide.campaign.facts import iso
 
     table = Table("tag", "relation", "share", "lift", "r", "lang", "first seen", show_edge=False, title="related hashtags")
     for r in rows:
-        table.add_row(r["tag"], r["relation"], f"{r['share']:.1%}", f"{r['lift']:.2f}",
+        table.add_row(r["tag"], r["relation"], percent(r["share"]), f"{r['lift']:.2f}",
                       "-" if r["correlation"] is None else f"{r['correlation']:.2f}", r["lang"] or "",
                       iso(r["first_seen"]) if not isinstance(r["first_seen"], str) else r["first_seen"])
     out.print(table)

@@ -192,6 +192,32 @@ def test_a_file_that_breaks_midway_keeps_its_account(tmp_path, shared_data):
     assert account.ingested == stored == 100 and account.records >= 100
 
 
+def test_a_damaged_gzip_stream_is_a_file_that_cannot_be_read(tmp_path, shared_data):
+    """zlib's own error (a flipped byte, a block of garbage), not only gzip's, ends the file with a
+    message: it once escaped as a traceback."""
+    import gzip
+
+    from hashtide.ingest import PartialIngest
+
+    data = bytearray(gzip.compress((shared_data / V2 / "twarccsv-brexit.jsonl").read_bytes()))
+    data[200:204] = bytes(b ^ 0x55 for b in data[200:204])
+    garbage = b"\x1f\x8b\x08\x00" + bytes(range(256)) * 10
+    for name, content in (("flipped.jsonl.gz", bytes(data)), ("garbage.jsonl.gz", garbage)):
+        path = tmp_path / name
+        path.write_bytes(content)
+        with Corpus.open(tmp_path / f"{name}.duckdb") as corpus:
+            with pytest.raises(PartialIngest, match=f"{name}: cannot be read"):
+                ingest(corpus, [str(path)])
+
+
+def test_a_byte_order_mark_loses_no_record(tmp_path, shared_data):
+    plain = (shared_data / V2 / "twarccsv-brexit.jsonl").read_bytes()
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + plain)
+    report = run(tmp_path, path)
+    assert (report.records, report.ingested, report.rejected) == (100, 100, 0)
+
+
 def test_a_mastodon_delete_receipt_alone_is_not_taken_for_a_tweet(tmp_path):
     path = tmp_path / "receipt.jsonl"
     path.write_text(json.dumps({"id": "109", "text": "gone", "created_at": "2022-11-01T00:00:00.000Z",

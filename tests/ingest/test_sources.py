@@ -67,6 +67,15 @@ def test_compressed_files_read_the_same(tmp_path, suffix, compress):
         assert [d.value["n"] for d in iter_documents(stream)] == list(range(500))
 
 
+def test_a_byte_order_mark_starting_a_line_is_no_part_of_it():
+    """Windows tools start a file with one; concatenated files carry one mid-stream."""
+    data = b'\xef\xbb\xbf{"a": 1}\n{"b": 2}\n\xef\xbb\xbf{"c": 3}\n'
+    found = docs(data)
+    assert [(d.line, d.offset, d.value, d.error) for d in found] == [
+        (1, 3, {"a": 1}, None), (2, 12, {"b": 2}, None), (3, 24, {"c": 3}, None)]
+    assert all(data[d.offset: d.offset + len(d.raw)] == d.raw for d in found)
+
+
 def test_inner_suffix_looks_through_compression():
     assert inner_suffix("x/posts.csv.gz") == ".csv" and inner_suffix("a.jsonl") == ".jsonl"
 

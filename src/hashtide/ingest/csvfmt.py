@@ -35,12 +35,12 @@ from typing import Any, BinaryIO
 import regex
 
 from hashtide.ingest.items import Item, Record, Reject
+from hashtide.ingest.sources import BOM
 from hashtide.ingest.twitter_v2 import NO_LANGUAGE
 from hashtide.model import PLATFORMS, Post, User, hashtags_from_text, micros, parse_epoch, tag_columns
 
 NAME = "csv"
 MAX_ROW_BYTES = 16 << 20  # a row longer than this is an unterminated quote, not a row
-_BOM = b"\xef\xbb\xbf"
 
 Row = tuple[int, int, bytes, "dict[str, str] | None", "str | None"]
 
@@ -63,8 +63,8 @@ def iter_rows(stream: BinaryIO, source: str) -> Iterator[Row]:
     dialect: type[csv.Dialect] = csv.excel
     for line, offset, raw, error in _records(buffered):
         if header is None:
-            if raw.startswith(_BOM):
-                raw = raw[len(_BOM):]
+            if raw.startswith(BOM):
+                raw = raw[len(BOM):]
             if not raw.strip():
                 continue
             text, problem = _decode(raw)

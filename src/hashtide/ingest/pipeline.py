@@ -367,7 +367,7 @@ def _read_source(path: str, fmt: str | None, mapping, sink: _Collector, on_doc, 
         else:
             _read_json(stream, sink.label, Detector(fmt), sink, on_doc)
             _refuse_unrecognised(sink)
-    except (OSError, EOFError, sources.DecompressionError) as exc:  # corrupt compression, a read error
+    except sources.READ_ERRORS as exc:  # corrupt compression, a read error
         raise IngestError(f"{sink.label}: cannot be read ({exc})") from exc
     finally:
         if stream is not sources.sys.stdin.buffer:

@@ -14,6 +14,7 @@ import gzip
 import io
 import re
 import sys
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
@@ -39,6 +40,10 @@ try:
     from zstandard import ZstdError as DecompressionError
 except ImportError:  # pragma: no cover - zstandard is a dependency
     DecompressionError = OSError
+
+# What reading a damaged or cut file raises: gzip's zlib.error and EOFError, bz2's OSError, zstd's.
+READ_ERRORS = (OSError, EOFError, zlib.error, DecompressionError)
+BOM = b"\xef\xbb\xbf"  # UTF-8's byte order mark
 
 
 class SourceError(Exception):
@@ -80,10 +85,13 @@ def inner_suffix(path: str) -> str:
 
 
 def iter_lines(stream: BinaryIO) -> Iterator[tuple[int, int, bytes]]:
-    """``(line_number, byte_offset, line)`` for each line, newline included."""
+    """``(line_number, byte_offset, line)`` for each line, newline included; a byte order mark
+    that starts a line (Windows tools write one; files are concatenated) is no part of it."""
     offset = 0
     buffered = stream if isinstance(stream, io.BufferedIOBase) else io.BufferedReader(stream, 1 << 20)
     for number, line in enumerate(buffered, 1):
+        if line.startswith(BOM):
+            offset, line = offset + len(BOM), line[len(BOM):]
         yield number, offset, line
         offset += len(line)
 

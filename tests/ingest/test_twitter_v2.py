@@ -178,6 +178,17 @@ def test_not_tweets(v2_dir):
     assert compliance.skips == {"compliance": 2} and not compliance.records
 
 
+def test_a_stream_problem_is_an_api_error_not_a_reject():
+    """What the v2 stream sends when it drops the connection (the API's problem object)."""
+    problem = {"title": "ConnectionException", "detail": "This stream is currently at the maximum allowed "
+               "connection limit.", "connection_issue": "TooManyConnections",
+               "type": "https://api.twitter.com/2/problems/streaming-connection"}
+    assert twitter_v2.sniff(problem) and not twitter_v1.sniff(problem)
+    assert list(twitter_v2.read(problem)) == [Skip("api_error")]
+    other = problem | {"type": "https://example.org/problems/x"}
+    assert not twitter_v2.sniff(other)
+
+
 def test_policy_placeholders_and_edits(v2_dir):
     t = tally(v2_dir, "twarccsv-media_policy_violation_on.jsonl")
     assert len(t.records) == 100 and len({p.author_id for p in t.posts}) == 1

@@ -11,7 +11,10 @@ Shapes read (X API v2 reference, https://developer.x.com/en/docs/x-api/data-dict
   ``in_reply_to_user`` and the referenced tweets inlined: one Record whose ``embedded`` posts are
   the inlined referenced tweets;
 - not tweets: ``/2/tweets/counts`` pages (one ``Skip("counts")`` per bucket), user pages (one
-  ``Skip("user")`` per user, carrying the profile), compliance-job lines (``Skip("compliance")``).
+  ``Skip("user")`` per user, carrying the profile), compliance-job lines (``Skip("compliance")``),
+  and the problems a stream sends in place of tweets, ``{"title": ..., "detail": ..., "type":
+  "https://api.twitter.com/2/problems/..."}`` (a disconnection, too many connections: one
+  ``Skip("api_error")``).
 
 Definitions the analyses rely on:
 
@@ -55,9 +58,12 @@ _MAX_NESTING = 3  # flattened referenced tweets inside referenced tweets, as dee
 
 
 def sniff(doc: Any) -> bool:
-    """A v2 page, stream message, flattened or single tweet, counts page or compliance line."""
+    """A v2 page, stream message, flattened or single tweet, counts page, compliance line or
+    stream problem."""
     if type(doc) is not dict:
         return False
+    if _is_problem(doc):
+        return True
     data = doc.get("data")
     if data is not None:
         if type(data) is list:
@@ -76,6 +82,12 @@ def sniff(doc: Any) -> bool:
 
 
 _ERROR_PAGE_KEYS = frozenset({"errors", "meta", "__twarc", "includes", "matching_rules"})
+_PROBLEM_TYPES = "https://api.twitter.com/2/problems/"
+
+
+def _is_problem(doc: dict) -> bool:
+    kind = doc.get("type")
+    return type(kind) is str and kind.startswith(_PROBLEM_TYPES) and "title" in doc and "data" not in doc
 
 
 # ---------------------------------------------------------------------------------------------
@@ -91,6 +103,8 @@ def read(doc: Any) -> Iterator[Item]:
         yield from _read_response(doc)
     elif "action" in doc and "text" not in doc:
         yield Skip("compliance")
+    elif _is_problem(doc):
+        yield Skip("api_error")
     else:
         yield from _read_flat(doc)
 

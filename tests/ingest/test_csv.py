@@ -160,6 +160,27 @@ def test_excel_mangled_ids_are_rejected(value, reason):
     assert item == Reject(reason)
 
 
+@pytest.mark.parametrize("column", ["referenced_tweets.retweeted.id", "author_id", "conversation_id"])
+def test_a_mangled_reference_rejects_the_row(column):
+    """Excel damages every id column, not only the post's: 43 retweets of a file once shared one
+    invented parent, 1.4407E+18."""
+    row = {name: "" for name in csvfmt.TwarcCsv.REQUIRED} | {
+        "id": "1184612345678901234", "created_at": "2017-10-15T20:21:00.000Z", column: "1.4407E+18"}
+    [item] = csvfmt.TWARC_CSV.read(row)
+    assert item == Reject(f"id mangled by Excel (scientific notation): 1.4407E+18, in column {column}")
+    [item] = csvfmt.MappedCsv({"created_at": "date", "text": "body"}).read(
+        {"id": "7", "date": "2017-10-15 20:21:00", "body": "x", "parent_id": "1.4407E+18"})
+    assert item == Reject("id mangled by Excel (scientific notation): 1.4407E+18, in column parent_id")
+
+
+def test_a_twarc_csv_tweet_id_is_digits():
+    """A stray byte after an id (a file damaged in transit) is not a tweet id."""
+    damaged = "1440716848299872269\xff\x00"
+    row = {name: "" for name in csvfmt.TwarcCsv.REQUIRED} | {"id": damaged, "created_at": "2017-10-15T20:21:00.000Z"}
+    [item] = csvfmt.TWARC_CSV.read(row)
+    assert item == Reject(f"not a tweet id: {damaged!r}")
+
+
 def test_intact_long_ids_and_bad_dates():
     reader = csvfmt.MappedCsv({"created_at": "date", "text": "body"})
     [item] = reader.read({"id": "1184612345678901234", "date": "Sun Oct 15 20:21:00 +0000 2017", "body": "x"})

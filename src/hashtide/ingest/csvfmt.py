@@ -19,7 +19,8 @@ Two readers turn rows into posts:
 
 Spreadsheets damage ids: Excel shows a long number as ``1.1846E+18`` and keeps 15 significant
 digits, so a saved file holds ``1.1846E+18`` or ``1184612345678900000``. Such ids would merge
-distinct posts; they are rejected with the reason, never stored. (A genuine 19-digit id ends in
+distinct posts (or tie posts to one invented parent or author); a row with one in any id column
+is rejected with the reason and the column, never stored. A twarc2 csv tweet id is digits. (A genuine 19-digit id ends in
 four zeros once in 10,000: a price paid for never merging; the quarantine keeps those rows.)
 """
 
@@ -145,7 +146,8 @@ def _row(line: int, offset: int, raw: bytes, error: str | None, header: list[str
 
 
 _SCIENTIFIC = regex.compile(r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+")
-_DIGITS = regex.compile(r"\d+")
+_DIGITS = regex.compile(r"[0-9]+")
+_REFERENCE_COLUMNS = ("author_id", "parent_id", "root_id", "parent_author_id")  # of a mapped CSV
 
 
 def id_problem(value: str) -> str | None:
@@ -162,6 +164,20 @@ def id_problem(value: str) -> str | None:
         return f"id mangled by Excel (scientific notation): {value}"
     if len(value) > 15 and _DIGITS.fullmatch(value) and not value[15:].strip("0"):
         return f"id mangled by Excel (digits lost beyond the 15th): {value}"
+    return None
+
+
+def references_problem(values: dict[str, str | None], columns: tuple[str, ...]) -> str | None:
+    """Why one of the ids in ``columns`` (parent, author...) is not one a spreadsheet left intact:
+    a mangled parent id would tie unrelated posts to one invented parent.
+
+    >>> references_problem({"parent_id": "1.4407E+18", "author_id": "12"}, ("author_id", "parent_id"))
+    'id mangled by Excel (scientific notation): 1.4407E+18, in column parent_id'
+    """
+    for column in columns:
+        value = values.get(column)
+        if value and (problem := id_problem(value)):
+            return f"{problem}, in column {column}"
     return None
 
 
@@ -252,11 +268,17 @@ class TwarcCsv:
     def read(self, row: dict[str, str]) -> Iterator[Item]:
         yield self._post(row)
 
+    ID_COLUMNS = ("author_id", "conversation_id", "in_reply_to_user_id", "referenced_tweets.retweeted.id",
+                  "referenced_tweets.replied_to.id", "referenced_tweets.quoted.id", "retweeted_user_id",
+                  "quoted_user_id")
+
     def _post(self, row: dict[str, str]) -> Item:
         post_id = row.get("id", "")
-        problem = id_problem(post_id)
+        problem = id_problem(post_id) or references_problem(row, self.ID_COLUMNS)
         if problem:
             return Reject(problem)
+        if not _DIGITS.fullmatch(post_id):
+            return Reject(f"not a tweet id: {post_id!r}")
         created = parse_time(row.get("created_at") or "")
         if created is None:
             return Reject(f"no valid created_at ({row.get('created_at')!r})")
@@ -423,7 +445,7 @@ class MappedCsv:
         columns = self._columns_of(row)
         values = {key: row.get(column) or None for key, column in columns.items()}
         post_id = (values.pop("post_id", None) or "").strip()
-        problem = id_problem(post_id)
+        problem = id_problem(post_id) or references_problem(values, _REFERENCE_COLUMNS)
         if problem:
             return Reject(problem)
         stamp = values.pop("created_at", None)

@@ -142,8 +142,8 @@ def latest_profiles(table: pa.Table) -> pa.Table:
     """One profile per account (in order of first appearance), each field its latest non-null
     value. Accounts are numbered by a dictionary encoding; a field's latest row per account is the
     largest row number where it is set (``np.maximum.at``), and one ``take`` per field gathers the
-    values. Arrow's "last" aggregation, which keeps each string in a C++ ``std::string``, took 14x as long
-    (16,379 profiles of a twarc2 file: 83 ms against 6 ms).
+    values. Arrow's "last" aggregation, which keeps each string in a C++ ``std::string``, took 14x
+    as long (16,379 profiles of a twarc2 file: 83 ms against 6 ms).
 
     >>> rows = [{"platform": "x", "user_id": "1", "handle": "a", "followers": 5},
     ...         {"platform": "x", "user_id": "2", "handle": "b"},

@@ -20,8 +20,9 @@ Two readers turn rows into posts:
 Spreadsheets damage ids: Excel shows a long number as ``1.1846E+18`` and keeps 15 significant
 digits, so a saved file holds ``1.1846E+18`` or ``1184612345678900000``. Such ids would merge
 distinct posts (or tie posts to one invented parent or author); a row with one in any id column
-is rejected with the reason and the column, never stored. A twarc2 csv tweet id is digits. (A genuine 19-digit id ends in
-four zeros once in 10,000: a price paid for never merging; the quarantine keeps those rows.)
+is rejected with the reason and the column, never stored. A twarc2 csv tweet id is digits. (A
+genuine 19-digit id ends in four zeros once in 10,000: a price paid for never merging; the
+quarantine keeps those rows.)
 """
 
 from __future__ import annotations
@@ -261,16 +262,15 @@ class TwarcCsv:
     REQUIRED = ("id", "created_at", "text", "author_id", "author.username", "entities.hashtags",
                 "referenced_tweets.retweeted.id", "referenced_tweets.replied_to.id",
                 "referenced_tweets.quoted.id")
+    ID_COLUMNS = ("author_id", "conversation_id", "in_reply_to_user_id", "referenced_tweets.retweeted.id",
+                  "referenced_tweets.replied_to.id", "referenced_tweets.quoted.id", "retweeted_user_id",
+                  "quoted_user_id")  # checked for Excel damage like the id
 
     def sniff(self, row: Any) -> bool:
         return isinstance(row, dict) and all(name in row for name in self.REQUIRED)
 
     def read(self, row: dict[str, str]) -> Iterator[Item]:
         yield self._post(row)
-
-    ID_COLUMNS = ("author_id", "conversation_id", "in_reply_to_user_id", "referenced_tweets.retweeted.id",
-                  "referenced_tweets.replied_to.id", "referenced_tweets.quoted.id", "retweeted_user_id",
-                  "quoted_user_id")
 
     def _post(self, row: dict[str, str]) -> Item:
         post_id = row.get("id", "")

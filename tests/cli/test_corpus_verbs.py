@@ -48,6 +48,18 @@ def test_ingest_reads_stdin(tmp_path, shared_data):
         "rejected": 0, "skipped": 0, "referenced": json.loads(result.stdout)["referenced"], "error": None}
 
 
+def test_ingest_reads_compressed_stdin(tmp_path, shared_data):
+    """``zcat`` is not needed: a compressed stream on stdin says what it is in its first bytes."""
+    import gzip
+    import subprocess
+    import sys
+
+    data = gzip.compress((shared_data / V2 / "twarccsv-brexit.jsonl").read_bytes())
+    done = subprocess.run([sys.executable, "-m", "hashtide", "ingest", "-", "-c", str(tmp_path / "z.duckdb"), "--json"],
+                          input=data, capture_output=True, check=True)
+    assert json.loads(done.stdout)["ingested"] == 100
+
+
 def test_ingest_environment_variable_names_the_corpus(tmp_path, shared_data, monkeypatch):
     monkeypatch.setenv("HASHTIDE_CORPUS", str(tmp_path / "env.duckdb"))
     assert invoke("ingest", str(shared_data / V2 / "twarccsv-brexit.jsonl")).exit_code == 0

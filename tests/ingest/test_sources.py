@@ -76,6 +76,16 @@ def test_a_byte_order_mark_starting_a_line_is_no_part_of_it():
     assert all(data[d.offset: d.offset + len(d.raw)] == d.raw for d in found)
 
 
+@pytest.mark.parametrize("compress", [gzip.compress, bz2.compress, lambda b: zstandard.ZstdCompressor().compress(b)],
+                         ids=["gzip", "bzip2", "zstd"])
+def test_compression_is_found_by_its_magic_when_the_name_says_nothing(tmp_path, compress):
+    data = b"".join(json.dumps({"n": i}).encode() + b"\n" for i in range(50))
+    path = tmp_path / "renamed.jsonl"
+    path.write_bytes(compress(data))
+    with open_source(str(path)) as stream:
+        assert [d.value["n"] for d in iter_documents(stream)] == list(range(50))
+
+
 def test_inner_suffix_looks_through_compression():
     assert inner_suffix("x/posts.csv.gz") == ".csv" and inner_suffix("a.jsonl") == ".jsonl"
 

@@ -24,6 +24,8 @@ import msgspec
 _decode = msgspec.json.decode
 MAX_DOCUMENT = 256 * 1024 * 1024  # a pretty-printed document larger than this is set aside
 COMPRESSED = {".gz": "gzip", ".bz2": "bzip2", ".zst": "zstd", ".zstd": "zstd"}
+# A compressed stream also says what it is in its first bytes (a file renamed, or piped on stdin).
+MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bzip2", b"\x28\xb5\x2f\xfd": "zstd"}
 
 
 class Document(NamedTuple):
@@ -51,9 +53,12 @@ class SourceError(Exception):
 
 
 def open_source(path: str) -> BinaryIO:
-    """A binary stream of ``path``'s content, decompressed by its suffix (``-`` is stdin)."""
+    """A binary stream of ``path``'s content (``-`` is stdin), decompressed by its suffix or, when
+    that names no compression, by its first bytes."""
     if path == "-":
-        return sys.stdin.buffer
+        stdin = sys.stdin.buffer
+        kind = compression_of(stdin.peek(4)[:4]) if hasattr(stdin, "peek") else None
+        return _decompressed(stdin, kind) if kind else stdin  # closing it leaves stdin open
     p = Path(path)
     if not p.exists():
         raise SourceError(f"{path}: no such file")
@@ -61,19 +66,35 @@ def open_source(path: str) -> BinaryIO:
         raise SourceError(f"{path}: is a directory (name the files, e.g. {path}/*.jsonl)")
     try:
         kind = COMPRESSED.get(p.suffix.lower())
-        if kind == "gzip":
-            return gzip.open(p, "rb")
-        if kind == "bzip2":
-            return bz2.open(p, "rb")
-        if kind == "zstd":
-            import zstandard
-
-            # Pushshift / Arctic Shift dumps are written with --long=31: allow a 2 GiB window
-            return zstandard.ZstdDecompressor(max_window_size=1 << 31).stream_reader(
-                open(p, "rb"), read_across_frames=True)
-        return open(p, "rb")
+        if kind is None:
+            with open(p, "rb") as head:
+                kind = compression_of(head.read(4))
+        return _decompressed(p, kind) if kind else open(p, "rb")
     except OSError as exc:
         raise SourceError(f"{path}: {exc.strerror or exc}") from exc
+
+
+def compression_of(head: bytes) -> str | None:
+    """The compression whose magic number starts ``head``, or None.
+
+    >>> compression_of(b"\\x1f\\x8b\\x08\\x00"), compression_of(b"BZh9"), compression_of(b'{"da')
+    ('gzip', 'bzip2', None)
+    """
+    return next((kind for magic, kind in MAGIC.items() if head.startswith(magic)), None)
+
+
+def _decompressed(source: Path | BinaryIO, kind: str) -> BinaryIO:
+    """A file (which the result owns) or a stream (which it leaves open), decompressed."""
+    if kind == "gzip":
+        return gzip.open(source, "rb")
+    if kind == "bzip2":
+        return bz2.open(source, "rb")
+    import zstandard
+
+    owned = isinstance(source, Path)
+    # Pushshift / Arctic Shift dumps are written with --long=31: allow a 2 GiB window
+    return zstandard.ZstdDecompressor(max_window_size=1 << 31).stream_reader(
+        open(source, "rb") if owned else source, read_across_frames=True, closefd=owned)
 
 
 def inner_suffix(path: str) -> str:

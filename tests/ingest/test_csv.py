@@ -16,7 +16,7 @@ V2 = "twitter-v2-twarc2"
 
 
 def rows(data: bytes):
-    return list(csvfmt.iter_rows(io.BytesIO(data), "test.csv"))
+    return list(csvfmt.iter_rows(io.BytesIO(data)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -44,6 +44,12 @@ def test_bad_rows_are_reported_not_raised():
     assert list(found[2][3]) == ["id", "text"]  # the header's keys, for the pipeline
     assert rows(b"") == [] and rows(b"id,text\n") == []
     assert rows(b'"unclosed\n')[0][3] is None and "unreadable CSV header" in rows(b'"unclosed\n')[0][4]
+
+
+def test_utf16_is_named_not_misread():
+    data = "id\tcreated_at\ttext\n1\t2017-10-15\tx\n".encode("utf-16")
+    [(line, _, _, row, error)] = rows(data)
+    assert (line, row) == (1, None) and error.startswith("UTF-16 text") and "CSV UTF-8" in error
 
 
 def test_tabs_and_windows_1252():
@@ -98,7 +104,7 @@ def twarc_csv(shared_data, tmp_path_factory):
 
 def test_twarc_csv_gives_the_posts_of_the_json_reader(twarc_csv, shared_data):
     with open(twarc_csv, "rb") as stream:
-        found = list(csvfmt.iter_rows(stream, str(twarc_csv)))
+        found = list(csvfmt.iter_rows(stream))
     assert len(found) == 100 and all(error is None for *_, error in found)
     assert csvfmt.TWARC_CSV.sniff(found[0][3]) and csvfmt.header_problem(list(found[0][3]), None) is None
     from_csv = {}

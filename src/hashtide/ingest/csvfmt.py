@@ -43,6 +43,7 @@ from hashtide.model import PLATFORMS, Post, User, hashtags_from_text, micros, pa
 
 NAME = "csv"
 MAX_ROW_BYTES = 16 << 20  # a row longer than this is an unterminated quote, not a row
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 Row = tuple[int, int, bytes, "dict[str, str] | None", "str | None"]
 
@@ -51,14 +52,13 @@ Row = tuple[int, int, bytes, "dict[str, str] | None", "str | None"]
 # Rows
 
 
-def iter_rows(stream: BinaryIO, source: str) -> Iterator[Row]:
+def iter_rows(stream: BinaryIO) -> Iterator[Row]:
     """``(line, offset, raw, row, error)`` for each row after the header.
 
     ``line`` is the 1-based line of the row's first byte, ``offset`` its byte offset, ``raw`` its
     bytes (newline included), ``row`` a dict header -> value, ``error`` None or why the row cannot
     be read (then ``row`` holds the header's keys, with what could be read). A header that cannot
-    be read is yielded as ``(1, 0, raw, None, error)`` and ends the stream. ``source`` names the
-    stream in messages.
+    be read is yielded as ``(1, 0, raw, None, error)`` and ends the stream.
     """
     buffered = stream if isinstance(stream, io.BufferedIOBase) else io.BufferedReader(stream, 1 << 20)
     header: list[str] | None = None
@@ -69,12 +69,16 @@ def iter_rows(stream: BinaryIO, source: str) -> Iterator[Row]:
                 raw = raw[len(BOM):]
             if not raw.strip():
                 continue
+            if raw.startswith(UTF16_BOMS):
+                yield line, offset, raw, None, ("UTF-16 text, which hashtide does not read (Excel's "
+                                                "'Unicode Text'): save it as 'CSV UTF-8' instead")
+                return
             text, problem = _decode(raw)
             if problem is None:
                 dialect = csv.excel_tab if raw.count(b"\t") > raw.count(b",") else csv.excel
                 fields, problem = _fields(text, dialect)
             if error or problem or not any(fields):
-                yield line, offset, raw, None, f"{source}: unreadable CSV header ({error or problem or 'empty'})"
+                yield line, offset, raw, None, f"unreadable CSV header ({error or problem or 'empty'})"
                 return
             header = [name.strip() for name in fields]
             continue

@@ -243,7 +243,7 @@ def _read_csv(stream, label: str, mapping: dict[str, str] | None, platform: str,
     from hashtide.ingest import csvfmt
 
     reader = None
-    for line, offset, raw, row, error in csvfmt.iter_rows(stream, label):
+    for line, offset, raw, row, error in csvfmt.iter_rows(stream):
         doc = sources.Document(line, offset, raw, row, error)
         on_doc(doc)
         if reader is None:

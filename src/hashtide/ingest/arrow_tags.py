@@ -19,7 +19,9 @@ from hashtide.model import display_form, hashtags_from_text, normalise_tag
 class TagCache:
     """Keys and display forms of the hashtag forms seen so far (bounded)."""
 
-    LIMIT = 1 << 20
+    # A form costs about 130 bytes here (262,144 random forms: 51 MB with their list): at 1 << 20
+    # forms, a real collection's long tail of tags could hold 130 MB or more of a 1 GB budget.
+    LIMIT = 1 << 17
 
     def __init__(self):
         self.keys: dict[str, str | None] = {}

@@ -10,7 +10,7 @@ import zstandard
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hashtide.ingest.sources import SourceError, inner_suffix, iter_documents, open_source
+from hashtide.ingest.sources import SourceError, compression, inner_suffix, iter_documents, open_source
 
 
 def docs(data: bytes):
@@ -84,6 +84,7 @@ def test_compression_is_found_by_its_magic_when_the_name_says_nothing(tmp_path, 
     path.write_bytes(compress(data))
     with open_source(str(path)) as stream:
         assert [d.value["n"] for d in iter_documents(stream)] == list(range(50))
+    assert compression(str(path)) is not None  # so no reader splits or maps its bytes as text
 
 
 def test_inner_suffix_looks_through_compression():

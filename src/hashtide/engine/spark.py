@@ -149,9 +149,9 @@ def plan(paths: Sequence[str], slice_bytes: int = SLICE_BYTES) -> list[Task]:
 def _sliceable(path: str, size: int, slice_bytes: int) -> bool:
     """Plain JSON lines, larger than one slice, with no multi-line document in its first MiB
     (a pretty-printed document cannot be cut at any newline; a bad line can)."""
-    from hashtide.ingest.sources import COMPRESSED, inner_suffix, iter_documents
+    from hashtide.ingest.sources import compression, inner_suffix, iter_documents
 
-    if size <= slice_bytes or os.path.splitext(path)[1].lower() in COMPRESSED or inner_suffix(path) in (".csv", ".tsv"):
+    if size <= slice_bytes or compression(path) or inner_suffix(path) in (".csv", ".tsv"):
         return False
     with open(path, "rb") as stream:
         head = stream.read(1 << 20)

@@ -48,9 +48,9 @@ def workers() -> int:
 def line_oriented(path: str, probe_bytes: int = 1 << 20) -> bool:
     """Whether ``path`` is a plain JSON-lines file worth splitting: large, and its first lines
     are each a whole document (pretty-printed documents cannot be cut at any newline)."""
-    from hashtide.ingest.sources import COMPRESSED, iter_documents
+    from hashtide.ingest.sources import compression, iter_documents
 
-    if path == "-" or os.path.splitext(path)[1].lower() in COMPRESSED:
+    if path == "-" or compression(path):
         return False
     if os.path.getsize(path) < int(os.environ.get("HASHTIDE_PARALLEL_MIN_BYTES", PARALLEL_MIN_BYTES)) or workers() < 2:
         return False

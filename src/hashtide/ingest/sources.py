@@ -65,13 +65,21 @@ def open_source(path: str) -> BinaryIO:
     if p.is_dir():
         raise SourceError(f"{path}: is a directory (name the files, e.g. {path}/*.jsonl)")
     try:
-        kind = COMPRESSED.get(p.suffix.lower())
-        if kind is None:
-            with open(p, "rb") as head:
-                kind = compression_of(head.read(4))
+        kind = compression(path)
         return _decompressed(p, kind) if kind else open(p, "rb")
     except OSError as exc:
         raise SourceError(f"{path}: {exc.strerror or exc}") from exc
+
+
+def compression(path: str) -> str | None:
+    """The compression of the file at ``path``: named by its suffix or, when that names none, by
+    its first bytes (a renamed file); None for a plain file. Every reader that splits or maps a
+    file itself asks this first."""
+    kind = COMPRESSED.get(Path(path).suffix.lower())
+    if kind is None:
+        with open(path, "rb") as head:
+            kind = compression_of(head.read(4))
+    return kind
 
 
 def compression_of(head: bytes) -> str | None:

@@ -41,7 +41,7 @@ import pyarrow.compute as pc
 
 from hashtide.ingest.arrow_tags import TagCache, hashtag_columns
 from hashtide.ingest.read_ahead import ReadError, read_ahead
-from hashtide.ingest.sources import COMPRESSED
+from hashtide.ingest.sources import compression
 from hashtide.ingest.twitter_v2 import NAME, NO_LANGUAGE, PLATFORM
 from hashtide.ingest.twitter_v2_fast import PAGE_PREFIXES, plain_pages
 from hashtide.model import POST_SCHEMA, TIMESTAMP, USER_SCHEMA
@@ -211,9 +211,9 @@ def native_min_bytes() -> int:
 
 def eligible(path: str, fmt: str | None) -> bool:
     """Whether ``path`` is a large, uncompressed file that starts with twarc2 page lines."""
-    if path == "-" or fmt not in (None, NAME) or os.path.splitext(path)[1].lower() in COMPRESSED:
+    if path == "-" or fmt not in (None, NAME) or not os.path.isfile(path) or compression(path):
         return False
-    return os.path.isfile(path) and os.path.getsize(path) >= native_min_bytes() and plain_pages(path)
+    return os.path.getsize(path) >= native_min_bytes() and plain_pages(path)
 
 
 class Line(NamedTuple):

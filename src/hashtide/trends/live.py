@@ -203,9 +203,9 @@ def _ingested_tables(source: str, follow: bool, ingest) -> Iterator[pa.Table]:
 
 
 def _uncompressed(path: str) -> bool:
-    from hashtide.ingest.sources import COMPRESSED
+    from hashtide.ingest.sources import compression
 
-    return Path(path).suffix.lower() not in COMPRESSED
+    return compression(path) is None
 
 
 # -- presentation ----------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ NAMES = {  # the campaign's tables: unbound names in the SQL, in dependency orde
     "authors": "hashtide_campaign_authors",
     "edges": "hashtide_campaign_edges",
     "cotags": "hashtide_campaign_cotags",
+    "tag_carriers": "hashtide_campaign_tag_carriers",
     "tag_uses": "hashtide_campaign_tag_uses",
 }
 FILLED_FROM_PYTHON = ("args", "accounts")
@@ -81,7 +82,8 @@ QUERIES: dict[str, Callable[..., ir.Table]] = {
     "accounts": lambda: F.accounts(unbound("authors"), unbound("accounts")),
     "all_posts": lambda: F.count_rows(usage.windowed_posts()),
     "cotags": lambda: rel.cooccurrence(unbound("uses"), usage.POSTS),
-    "tag_uses": lambda: rel.uses_of(usage.POSTS, unbound("cotags")),
+    "tag_carriers": lambda: rel.carriers(usage.POSTS, unbound("cotags")),
+    "tag_uses": lambda: rel.uses_of(usage.POSTS, unbound("tag_carriers")),
     "tag_profile": lambda: rel.tag_profile(unbound("tag_uses")),
     "tag_details": lambda: rel.tag_details(unbound("tag_uses")),
     # for the audit only: one figure each, as the fact sheet reports it

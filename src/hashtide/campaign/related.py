@@ -46,11 +46,16 @@ UNDETERMINED = ("und", "")
 def effective_tags(u: ir.Table, posts: ir.Table) -> ir.Table:
     """(platform, post_id, created_at, tags) of the posts using A: own tags, and for reposts also
     the tags of the reposted post (whenever it was posted, as in the usage definition)."""
-    p = posts.filter(posts.hashtags.length() > 0).select(
-        s_platform="platform", s_post_id="post_id", s_tags="hashtags"
-    )
+    reposted = u.filter(u.kind == "repost")
+    p = posts.filter(posts.hashtags.length() > 0)
+    # only the reposted posts: joining every tagged post of the corpus cost 2 s at 10 M posts
+    p = p.semi_join(reposted, [p.platform == reposted.platform, p.post_id == reposted.parent_id])
+    p = p.select(s_platform="platform", s_post_id="post_id", s_tags="hashtags")
     j = u.left_join(p, [u.kind == "repost", u.platform == p.s_platform, u.parent_id == p.s_post_id])
-    tags = ibis.ifelse(j.s_tags.isnull(), j.hashtags, j.hashtags.union(j.s_tags))
+    # a retweet mostly carries its subject's very tags: the union (a second of list work at 10 M
+    # posts) only where they differ
+    same = j.s_tags.isnull() | (j.s_tags == j.hashtags).fill_null(False)
+    tags = ibis.ifelse(same, j.hashtags, j.hashtags.union(j.s_tags))
     return j.select("platform", "post_id", "created_at", tags=tags)
 
 
@@ -64,18 +69,27 @@ def cooccurrence(u: ir.Table, posts: ir.Table) -> ir.Table:
     return counted.filter(counted.together >= ARGS.min_cooccurrence.as_scalar())
 
 
-def uses_of(posts: ir.Table, candidates: ir.Table) -> ir.Table:
-    """(platform, post_id, created_at, kind, lang, tags, tag, form) for every use of a candidate
-    tag in the window, the usage definition applied to each: own tags (``form`` as written), or
-    a repost of a post carrying it (``form`` null, ``tags`` the subject's tag count)."""
+def carriers(posts: ir.Table, candidates: ir.Table) -> ir.Table:
+    """(platform, post_id, created_at, kind, lang, tags, tag, form): every candidate tag a post
+    carries among its own hashtags (``form`` as written, ``tags`` its count of tags), whatever
+    the window: a repost inside the window may repost a post from before it."""
     pair = posts.hashtags.zip(posts.hashtag_forms).unnest()
-    carriers = posts.select("platform", "post_id", "created_at", "kind", "lang", tags=posts.hashtags.length(),
+    unnested = posts.select("platform", "post_id", "created_at", "kind", "lang", tags=posts.hashtags.length(),
                             pair=pair)
-    carriers = carriers.select("platform", "post_id", "created_at", "kind", "lang", "tags",
-                               tag=carriers.pair.f1, form=carriers.pair.f2)
-    carriers = carriers.semi_join(candidates, carriers.tag == candidates.tag)
-    own = window(carriers)
-    subj = carriers.select(s_platform="platform", s_post_id="post_id", s_tag="tag", s_tags="tags")
+    unnested = unnested.select("platform", "post_id", "created_at", "kind", "lang", "tags",
+                               tag=unnested.pair.f1, form=unnested.pair.f2)
+    return unnested.semi_join(candidates, unnested.tag == candidates.tag)
+
+
+def uses_of(posts: ir.Table, carried: ir.Table) -> ir.Table:
+    """(platform, post_id, created_at, kind, lang, tags, tag, form) for every use of a candidate
+    tag in the window, the usage definition applied to each: own tags (``carried``, the
+    :func:`carriers` table, as written), or a repost of a post carrying it (``form`` null,
+    ``tags`` the subject's tag count). ``carried`` is a table of its own, not a subquery: joined
+    inline, the unnesting of every post ran twice and the reposts were joined before the
+    candidates filtered it (4.7 s against 2.6 s for both tables at 10 M posts)."""
+    own = window(carried)
+    subj = carried.select(s_platform="platform", s_post_id="post_id", s_tag="tag", s_tags="tags")
     reposts = window(posts.filter(posts.kind == "repost"))
     through = reposts.join(subj, [reposts.platform == subj.s_platform, reposts.parent_id == subj.s_post_id])
     # a repost that carries the tag itself is one of ``own`` already

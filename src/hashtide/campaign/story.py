@@ -291,6 +291,7 @@ class Campaign:
         co = run.run("cotag_rows").to_pylist()
         if not co:
             return []
+        run.materialise(NAMES["tag_carriers"])
         run.materialise(NAMES["tag_uses"])
         profile = {r["tag"]: r for r in run.run("tag_profile").to_pylist()}
         langs, forms, curves = [], [], {}

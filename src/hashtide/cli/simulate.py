@@ -36,7 +36,10 @@ def simulate(
     if scale <= 0:
         fail(f"--scale must be positive, not {scale}")
     started = time.perf_counter()
-    truth = run(scenario, out_dir, scale=scale, seed=seed, formats=chosen)
+    try:
+        truth = run(scenario, out_dir, scale=scale, seed=seed, formats=chosen)
+    except ValueError as error:  # a scale too small for the scenario's launchers, said as such
+        fail(str(error))
     elapsed = time.perf_counter() - started
     totals = truth["totals"]
     out.print(f"{totals['posts']:,} posts ("

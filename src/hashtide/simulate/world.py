@@ -12,6 +12,7 @@ hash of it and the world's salt), so a pool of millions costs little and needs n
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -195,13 +196,14 @@ def build(scenario: Scenario, scale: float, seed: int) -> World:
     for n, platform in enumerate(sorted(scenario.accounts)):
         size = max(len(COUNTRIES) * 20, round(scenario.accounts[platform] * scale))
         pools[platform] = _pool(platform, size, weights, scenario.start_us // 1000, salt=seed * 1000 + n)
+    _check_launchers_fit(scenario, pools, weights, scale)
     launchers = {}
     rng = np.random.default_rng(np.random.SeedSequence([seed, 12]))
     taken: set[tuple[str, int]] = set()
     for burst in scenario.bursts:
         pool = pools[burst.launcher_platform]
         first, end = pool.ranges[COUNTRY_CODES.index(burst.launcher_country)]
-        while True:
+        while True:  # ends: _check_launchers_fit leaves an account free for every launcher
             account = first + int(rng.integers(end - first))
             if (burst.launcher_platform, account) not in taken:
                 break
@@ -209,7 +211,70 @@ def build(scenario: Scenario, scale: float, seed: int) -> World:
         pool.followers[account] = burst.launcher_followers
         pool.geotag[account] = True  # a public figure's posts say where they are from
         launchers[burst.tag] = (burst.launcher_platform, account)
+    _count_pinned_reach(scenario, pools, launchers)
     return World(pools, launchers)
+
+
+def _count_pinned_reach(scenario: Scenario, pools: dict[str, Pool], launchers: dict[str, tuple[str, int]]) -> None:
+    """Count the launchers' pinned followers in their pools' mean reach where leaving them out
+    would let a pool beget a reaction or more per post.
+
+    A pool's ``mean_reach`` is its accounts' as drawn (:func:`_pool`); a launcher's followers are
+    pinned afterwards to the scenario's figure, often far above the pool's. The launcher keeps its
+    activity weight and writes reactions too, so the pool's posts beget ``branching * factor``
+    reactions on average, the factor being the activity-weighted mean of reach over
+    ``mean_reach`` with the pinned followers. In a large pool the launcher is one account among
+    many and the factor stays near 1. In a small one (a small scale: a country pool can be a few
+    dozen accounts) a busy launcher with hundreds of thousands of followers raises it to 2 or 3:
+    every burst drawing reactions there is supercritical and grows until the window ends
+    (``tiny`` at scale 0.02, seed 5, never finished). Such a pool's ``mean_reach`` takes the pinned
+    followers in, which brings its factor to 1. Pools that stay below one reaction per post keep
+    theirs as drawn, and so do their worlds' bytes."""
+    branching = max((b.branching for b in scenario.bursts), default=0.0)
+    pinned: dict[tuple[str, int], list[tuple[int, int]]] = {}
+    for burst in scenario.bursts:
+        platform, account = launchers[burst.tag]
+        country = int(pools[platform].country[account])
+        pinned.setdefault((platform, country), []).append((account, burst.launcher_followers))
+    for (platform, country), accounts in pinned.items():
+        pool = pools[platform]
+        first, end = pool.ranges[country]
+        total = float(pool.cumulative[end - 1])  # the country's activity (running sums restart per country)
+        weighted = float(pool.mean_reach[country]) * total
+        extra = 0.0
+        for account, followers in accounts:
+            before = float(pool.cumulative[account - 1]) if account > first else 0.0
+            activity = float(pool.cumulative[account]) - before
+            native = followers_of(account, pool.salt)
+            extra += activity * float(reach(np.array([followers]))[0] - reach(np.array([native]))[0])
+        factor = (weighted + extra) / weighted
+        if branching * factor >= 1.0:
+            pool.mean_reach[country] = (weighted + extra) / total
+
+
+def _check_launchers_fit(scenario: Scenario, pools: dict[str, Pool], weights: np.ndarray, scale: float) -> None:
+    """Each burst's launcher is an account of its own: refuse a scale at which some country pool
+    has fewer accounts than bursts launched from it (drawing them would never end)."""
+    launched: dict[tuple[str, str], int] = {}
+    for burst in scenario.bursts:
+        key = (burst.launcher_platform, burst.launcher_country)
+        launched[key] = launched.get(key, 0) + 1
+    for (platform, code), needed in sorted(launched.items()):
+        country = COUNTRY_CODES.index(code)
+        first, end = pools[platform].ranges[country]
+        if end - first >= needed:
+            continue
+        # the pool that holds them: its country's share of it rounds to ``needed`` or more
+        size = max(len(COUNTRIES) * 20, int(np.ceil((needed - 0.5) / weights[country])))
+        while max(3, round(weights[country] * size)) < needed:
+            size += 1
+        # rounded up to 4 significant digits: a scale that makes the pool at least that size
+        exact = size / scenario.accounts[platform]
+        unit = 10.0 ** (math.floor(math.log10(exact)) - 3)
+        smallest = float(f"{math.ceil(exact / unit) * unit:.4g}")
+        raise ValueError(f"scale {scale:g} is too small for scenario {scenario.name!r}: {needed} bursts are launched "
+                         f"from {code} on {platform}, whose pool has {end - first} accounts at this scale; "
+                         f"the smallest scale that works is {smallest:g}")
 
 
 _CHUNK = 1 << 20  # accounts made at once

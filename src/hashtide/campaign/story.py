@@ -19,6 +19,7 @@ hashtags of one tag, every figure traceable to its query and its posts (:class:`
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -193,6 +194,24 @@ class Campaign:
         return facts
 
     def _fill(self, facts: dict, origin_row: dict) -> None:
+        # The trees and PageRank are numpy, Arrow and igraph work on tables already fetched; they
+        # run beside the queries of the other figures, which leave a core idle much of the time.
+        with ThreadPoolExecutor(1) as pool:
+            graphs = pool.submit(self._graphs, self.runner.run("nodes"), self._edges("numbered_edges"))
+            self._fill_tables(facts, origin_row)
+            graphs.result()
+        facts["cascades"] = self._cascade_facts()
+        facts["igniting_post"] = self._igniting(self._peak_row()["bucket"], origin_row)
+        facts["amplifiers"] = self._amplifiers()
+
+    def _graphs(self, nodes: pa.Table, numbered_edges: pa.Table) -> None:
+        """Fill the cached ``forest``, ``cascades`` and ``pagerank`` (no query: thread-safe)."""
+        self.__dict__["forest"] = casc.forest(nodes)
+        self.__dict__["cascades"] = casc.trees(self.forest)
+        self.__dict__["pagerank"] = amp.pagerank(numbered_edges)
+
+    def _fill_tables(self, facts: dict, origin_row: dict) -> None:
+        """The figures read straight from queries: timeline, peak, spread, related tags."""
         timeline = self.timeline().to_pylist()
         facts["timeline"] = [{**r, "bucket": F.iso(r["bucket"])} for r in timeline]
         top = self._peak_row()
@@ -207,9 +226,6 @@ class Campaign:
                 for r in self.spread(what).to_pylist()
             }
         facts["profile_locations"]["top"] = self.runner.run("profile_locations").to_pylist()
-        facts["cascades"] = self._cascade_facts()
-        facts["igniting_post"] = self._igniting(top["bucket"], origin_row)
-        facts["amplifiers"] = self._amplifiers()
         facts["related"] = [{**r, "first_seen": F.iso(r["first_seen"])} for r in self._related_rows()]
 
     @cached_property

@@ -187,9 +187,16 @@ def test_a_file_that_breaks_midway_keeps_its_account(tmp_path, shared_data):
         with pytest.raises(PartialIngest) as caught:
             ingest(corpus, [str(path)])
         stored = corpus.con.execute("select count(*) from posts where top_level").fetchall()[0][0]
+        cut = corpus.con.execute("select line, reason, raw from quarantine").fetchall()
     account = caught.value.report.files[0]
     assert account.error and "cannot be read" in account.error
     assert account.ingested == stored == 100 and account.records >= 100
+    # the line the cut went through is set aside with the bytes that were there
+    whole = (shared_data / V2 / "twarccsv-brexit.jsonl").read_bytes() * 3
+    [(line, reason, raw)] = cut
+    assert line == len(whole.splitlines()) and "truncated" in reason  # the last line
+    assert whole.splitlines(keepends=True)[line - 1].startswith(bytes(raw)) and len(raw) > 0
+    assert account.records == account.ingested + account.duplicates + account.rejected + account.skipped
 
 
 def test_a_damaged_gzip_stream_is_a_file_that_cannot_be_read(tmp_path, shared_data):

@@ -366,6 +366,8 @@ def _read_source(path: str, fmt: str | None, mapping, sink: _Collector, on_doc, 
             _read_csv(stream, sink.label, mapping, platform, sink, on_doc)
         else:
             _read_json(stream, sink.label, Detector(fmt), sink, on_doc)
+        sources.raise_if_cut(stream)
+        if not csv:
             _refuse_unrecognised(sink)
     except sources.READ_ERRORS as exc:  # corrupt compression, a read error
         raise IngestError(f"{sink.label}: cannot be read ({exc})") from exc
@@ -596,6 +598,7 @@ def read_posts(paths: Iterable[str], fmt: str | None = None, batch_posts: int = 
                 sink.rejects.clear()
             if sink.top:
                 yield posts_to_arrow(sink.top)
+            sources.raise_if_cut(stream)
         finally:
             if stream is not sources.sys.stdin.buffer:
                 stream.close()

@@ -94,15 +94,49 @@ def compression_of(head: bytes) -> str | None:
 def _decompressed(source: Path | BinaryIO, kind: str) -> BinaryIO:
     """A file (which the result owns) or a stream (which it leaves open), decompressed."""
     if kind == "gzip":
-        return gzip.open(source, "rb")
+        return _CutTolerant(gzip.open(source, "rb"))
     if kind == "bzip2":
-        return bz2.open(source, "rb")
+        return _CutTolerant(bz2.open(source, "rb"))
     import zstandard
 
     owned = isinstance(source, Path)
     # Pushshift / Arctic Shift dumps are written with --long=31: allow a 2 GiB window
     return zstandard.ZstdDecompressor(max_window_size=1 << 31).stream_reader(
         open(source, "rb") if owned else source, read_across_frames=True, closefd=owned)
+
+
+class _CutTolerant(io.RawIOBase):
+    """A gzip or bzip2 stream that ends, instead of raising, where its compressed input was cut
+    off: the lines before the cut, and the cut line as far as it goes, reach the readers (which
+    set the cut line aside), where gzip's EOFError used to drop the line buffered so far.
+    ``cut`` keeps the error for :func:`raise_if_cut`, so the file still ends as one that cannot
+    be read whole."""
+
+    def __init__(self, inner: BinaryIO):
+        self.inner, self.cut = inner, None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.cut is not None:
+            return 0
+        try:
+            return self.inner.readinto(buffer)
+        except EOFError as exc:
+            self.cut = exc
+            return 0
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
+
+
+def raise_if_cut(stream: BinaryIO) -> None:
+    """Raise the error that ended a cut compressed ``stream`` (see :class:`_CutTolerant`)."""
+    cut = getattr(stream, "cut", None)
+    if cut is not None:
+        raise cut
 
 
 def inner_suffix(path: str) -> str:

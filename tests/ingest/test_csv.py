@@ -123,6 +123,22 @@ def test_twarc_csv_gives_the_posts_of_the_json_reader(twarc_csv, shared_data):
     posts_to_arrow(list(from_csv.values()))
 
 
+def test_a_twarc_csv_on_stdin_is_read_without_format(twarc_csv, tmp_path):
+    """stdin has no suffix: a CSV is told from JSON by its first line, compressed or not."""
+    import gzip
+    import json
+    import subprocess
+    import sys
+
+    data = twarc_csv.read_bytes()
+    for name, content in (("plain", data), ("gzip", gzip.compress(data))):
+        done = subprocess.run([sys.executable, "-m", "hashtide", "ingest", "-", "-c", str(tmp_path / f"{name}.duckdb"),
+                               "--json"], input=content, capture_output=True)
+        assert done.returncode == 0, done.stderr
+        account = json.loads(done.stdout)["files"][0]
+        assert (account["format"], account["ingested"], account["rejected"]) == ("csv", 100, 0), name
+
+
 # ---------------------------------------------------------------------------------------------
 # Mapped columns, spreadsheets
 

@@ -139,6 +139,17 @@ def raise_if_cut(stream: BinaryIO) -> None:
         raise cut
 
 
+def starts_like_csv(head: bytes) -> bool:
+    """Whether a stream beginning with ``head`` is a CSV: its first line is not JSON (which
+    starts with ``{`` or ``[``) and has a comma, as a header has.
+
+    >>> starts_like_csv(b'id,conversation_id,text\\n1,1,hi'), starts_like_csv(b'  {"data": []}')
+    (True, False)
+    """
+    first = head.split(b"\n", 1)[0].removeprefix(BOM).strip()
+    return first[:1] not in (b"{", b"[", b"") and b"," in first
+
+
 def inner_suffix(path: str) -> str:
     """The suffix that names the content: ``.csv`` for ``posts.csv.gz``."""
     p = Path(path)

@@ -199,6 +199,19 @@ def test_a_file_that_breaks_midway_keeps_its_account(tmp_path, shared_data):
     assert account.records == account.ingested + account.duplicates + account.rejected + account.skipped
 
 
+def test_a_cut_gzip_stream_on_stdin_ends_as_a_cut_file(tmp_path, shared_data):
+    import gzip
+    import subprocess
+    import sys
+
+    data = gzip.compress((shared_data / V2 / "twarccsv-brexit.jsonl").read_bytes() * 3)
+    done = subprocess.run([sys.executable, "-m", "hashtide", "ingest", "-", "-c", str(tmp_path / "s.duckdb"), "--json"],
+                          input=data[: len(data) - 40], capture_output=True)
+    assert done.returncode == 2 and b"<stdin>: cannot be read" in done.stderr
+    report = json.loads(done.stdout)
+    assert (report["ingested"], report["rejected_by_reason"]) == (100, {"truncated JSON": 1})
+
+
 def test_a_damaged_gzip_stream_is_a_file_that_cannot_be_read(tmp_path, shared_data):
     """zlib's own error (a flipped byte, a block of garbage), not only gzip's, ends the file with a
     message: it once escaped as a traceback."""

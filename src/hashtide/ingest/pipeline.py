@@ -360,16 +360,16 @@ def _read_source(path: str, fmt: str | None, mapping, sink: _Collector, on_doc, 
         return _read_native(path, fmt, sink, on_doc)
     if not csv and isinstance(sink, _CorpusSink) and not sink.strict and chunks.line_oriented(path):
         return _read_chunked(path, fmt, sink, on_doc)
-    stream = sources.open_source(path)
-    if path == "-" and fmt is None and not csv:  # stdin has no name to say it is a CSV: its first byte does
-        stream = stream if hasattr(stream, "peek") else io.BufferedReader(stream, 1 << 20)
+    stream = opened = sources.open_source(path)
+    if path == "-" and fmt is None and not csv:  # stdin has no name to say it is a CSV: its first line does
+        stream = opened if hasattr(opened, "peek") else io.BufferedReader(opened, 1 << 20)
         csv = sources.starts_like_csv(stream.peek(1 << 16))
     try:
         if csv:
             _read_csv(stream, sink.label, mapping, platform, sink, on_doc)
         else:
             _read_json(stream, sink.label, Detector(fmt), sink, on_doc)
-        sources.raise_if_cut(stream)
+        sources.raise_if_cut(opened)
         if not csv:
             _refuse_unrecognised(sink)
     except sources.READ_ERRORS as exc:  # corrupt compression, a read error

@@ -199,6 +199,63 @@ def test_a_file_that_breaks_midway_keeps_its_account(tmp_path, shared_data):
     assert account.records == account.ingested + account.duplicates + account.rejected + account.skipped
 
 
+def _cut(data: bytes, compress) -> tuple[bytes, bytes]:
+    """(the file cut 30 bytes before its end, the content that can still be decoded from it)."""
+    import bz2
+    import zlib
+
+    packed = compress(data)[:-30]
+    if compress is bz2.compress:
+        return packed, bz2.BZ2Decompressor().decompress(packed)
+    return packed, zlib.decompressobj(wbits=31).decompress(packed)
+
+
+@pytest.mark.parametrize("kind", ["gzip", "bzip2"])
+def test_a_cut_file_keeps_every_line_before_the_cut(tmp_path, shared_data, kind):
+    """Thousands of short lines: the reader buffers 1 MiB, and the cut once dropped all of it."""
+    import bz2
+    import gzip
+
+    from hashtide.ingest import PartialIngest
+
+    lines = (shared_data / V2 / "twarccsv-flat.jsonl").read_bytes().splitlines(keepends=True) * 40
+    packed, readable = _cut(b"".join(lines), gzip.compress if kind == "gzip" else bz2.compress)
+    whole = readable.count(b"\n")  # lines wholly before the cut
+    path = tmp_path / ("cut.jsonl.gz" if kind == "gzip" else "cut.jsonl.bz2")
+    path.write_bytes(packed)
+    with Corpus.open(tmp_path / "c.duckdb") as corpus:
+        with pytest.raises(PartialIngest, match="cannot be read"):
+            ingest(corpus, [str(path)])
+        quarantined = corpus.con.execute("select line, raw from quarantine").fetchall()
+        [account] = corpus.con.execute("select count(*) from posts where top_level").fetchall()
+    assert whole > 3000 and account[0] == 100  # 40 copies of the same 100 tweets
+    tail = readable[readable.rfind(b"\n") + 1:]
+    assert quarantined == ([(whole + 1, tail)] if tail else [])
+
+
+def test_a_cut_csv_row_is_set_aside_not_stored_short(tmp_path):
+    """A row cut in its last field still has every column; it must not be stored with half a text."""
+    import gzip
+
+    from hashtide.ingest import PartialIngest
+
+    rows = [b"ID,who,date,body\n"] + [b"%d,u%d,2017-10-15 20:21:00,hello number %d lorem ipsum dolor sit amet\n"
+                                      % (i, i, i) for i in range(1, 7001)]
+    packed, readable = _cut(b"".join(rows), gzip.compress)
+    tail = readable[readable.rfind(b"\n") + 1:]
+    assert tail.count(b",") == 3, "the cut must fall inside the last field for this test"
+    path = tmp_path / "cut.csv.gz"
+    path.write_bytes(packed)
+    with Corpus.open(tmp_path / "c.duckdb") as corpus:
+        with pytest.raises(PartialIngest, match="cannot be read"):
+            ingest(corpus, [str(path)], mapping={"post_id": "ID", "created_at": "date", "text": "body",
+                                                 "author_handle": "who"})
+        stored = corpus.con.execute("select count(*) from posts").fetchall()[0][0]
+        quarantined = corpus.con.execute("select reason, raw from quarantine").fetchall()
+    assert stored == readable.count(b"\n") - 1  # every whole row but the header
+    assert quarantined == [("truncated row (the compressed file is cut in it)", tail)]
+
+
 def test_a_cut_gzip_stream_on_stdin_ends_as_a_cut_file(tmp_path, shared_data):
     import gzip
     import subprocess
@@ -210,6 +267,34 @@ def test_a_cut_gzip_stream_on_stdin_ends_as_a_cut_file(tmp_path, shared_data):
     assert done.returncode == 2 and b"<stdin>: cannot be read" in done.stderr
     report = json.loads(done.stdout)
     assert (report["ingested"], report["rejected_by_reason"]) == (100, {"truncated JSON": 1})
+
+
+def _ingest_stdin(tmp_path, content: bytes):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "hashtide", "ingest", "-", "-c", str(tmp_path / "in.duckdb"), "--json"],
+                          input=content, capture_output=True)
+
+
+def test_a_damaged_gzip_stream_on_stdin_is_said_so_not_a_traceback(tmp_path, shared_data):
+    import gzip
+
+    # a few lines, so that the look at stdin's first 64 KB (is it a CSV?) already meets the error
+    lines = (shared_data / V2 / "twarccsv-flat.jsonl").read_bytes().splitlines(keepends=True)[:3]
+    data = bytearray(gzip.compress(b"".join(lines)))
+    data[-8:-4] = bytes(b ^ 0x55 for b in data[-8:-4])  # the CRC, checked at the end of the stream
+    done = _ingest_stdin(tmp_path, bytes(data))
+    assert done.returncode == 2 and b"<stdin>: cannot be read" in done.stderr and b"Traceback" not in done.stderr
+
+
+def test_json_on_stdin_starting_mid_line_is_read_as_json(tmp_path, shared_data):
+    """A stream that starts inside a record (tail -c, a resumed download) has a comma in its
+    first line: it is still JSON, and only that first line is set aside."""
+    done = _ingest_stdin(tmp_path, (shared_data / V2 / "twarccsv-flat.jsonl").read_bytes()[200:])
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert (report["ingested"], report["rejected"]) == (99, 1)
 
 
 def test_a_damaged_gzip_stream_is_a_file_that_cannot_be_read(tmp_path, shared_data):

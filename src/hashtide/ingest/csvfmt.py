@@ -52,6 +52,24 @@ Row = tuple[int, int, bytes, "dict[str, str] | None", "str | None"]
 # Rows
 
 
+def starts_with_twarc_header(head: bytes) -> bool:
+    """Whether a stream beginning with ``head`` (a whole first line) is a ``twarc2 csv`` file, for
+    stdin, which has no suffix to say so. Any other CSV on stdin needs ``--format csv`` or a map:
+    a fragment of JSON with a comma in it must not pass for a header.
+
+    >>> starts_with_twarc_header(b'id,conversation_id,text\\n'), starts_with_twarc_header(b'"id": "1", "text"')
+    (False, False)
+    """
+    first, newline, _ = head.partition(b"\n")
+    if not newline:
+        return False
+    try:
+        header = next(csv.reader([first.removeprefix(BOM).decode("utf-8").rstrip("\r")]))
+    except (UnicodeDecodeError, csv.Error, StopIteration):
+        return False
+    return TWARC_CSV.sniff(dict.fromkeys(header))
+
+
 def iter_rows(stream: BinaryIO) -> Iterator[Row]:
     """``(line, offset, raw, row, error)`` for each row after the header.
 

@@ -239,11 +239,16 @@ def _read_value(doc, value: Any, index: int, detector: Detector, sink: _Collecto
     sink.items(doc, value, index, items)
 
 
-def _read_csv(stream, label: str, mapping: dict[str, str] | None, platform: str, sink: _Collector, on_doc) -> None:
+def _read_csv(stream, label: str, mapping: dict[str, str] | None, platform: str, sink: _Collector, on_doc,
+              opened=None) -> None:
+    """``opened``: the stream as opened, which says whether a compressed file was cut."""
     from hashtide.ingest import csvfmt
 
     reader = None
     for line, offset, raw, row, error in csvfmt.iter_rows(stream):
+        if getattr(opened, "cut", None) is not None and not raw.endswith(b"\n"):
+            # the cut is why, whether the row lost columns or only the end of its last one
+            error = "truncated row (the compressed file is cut in it)"
         doc = sources.Document(line, offset, raw, row, error)
         on_doc(doc)
         if reader is None:
@@ -361,12 +366,14 @@ def _read_source(path: str, fmt: str | None, mapping, sink: _Collector, on_doc, 
     if not csv and isinstance(sink, _CorpusSink) and not sink.strict and chunks.line_oriented(path):
         return _read_chunked(path, fmt, sink, on_doc)
     stream = opened = sources.open_source(path)
-    if path == "-" and fmt is None and not csv:  # stdin has no name to say it is a CSV: its first line does
-        stream = opened if hasattr(opened, "peek") else io.BufferedReader(opened, 1 << 20)
-        csv = sources.starts_like_csv(stream.peek(1 << 16))
     try:
+        if path == "-" and fmt is None and not csv:  # stdin has no name to say it is a CSV: its header does
+            from hashtide.ingest import csvfmt
+
+            stream = opened if hasattr(opened, "peek") else io.BufferedReader(opened, 1 << 20)
+            csv = csvfmt.starts_with_twarc_header(stream.peek(1 << 16))
         if csv:
-            _read_csv(stream, sink.label, mapping, platform, sink, on_doc)
+            _read_csv(stream, sink.label, mapping, platform, sink, on_doc, opened)
         else:
             _read_json(stream, sink.label, Detector(fmt), sink, on_doc)
         sources.raise_if_cut(opened)

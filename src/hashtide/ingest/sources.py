@@ -122,10 +122,14 @@ class _CutTolerant(io.RawIOBase):
         if self.cut is not None:
             return 0
         try:
-            return self.inner.readinto(buffer)
+            # read1: one step of decompression. A whole-buffer read gathers many steps, and the
+            # cut's EOFError threw away everything gathered (up to the reader's 1 MiB buffer).
+            data = self.inner.read1(len(buffer))
         except EOFError as exc:
             self.cut = exc
             return 0
+        buffer[: len(data)] = data
+        return len(data)
 
     def close(self) -> None:
         self.inner.close()
@@ -137,17 +141,6 @@ def raise_if_cut(stream: BinaryIO) -> None:
     cut = getattr(stream, "cut", None)
     if cut is not None:
         raise cut
-
-
-def starts_like_csv(head: bytes) -> bool:
-    """Whether a stream beginning with ``head`` is a CSV: its first line is not JSON (which
-    starts with ``{`` or ``[``) and has a comma, as a header has.
-
-    >>> starts_like_csv(b'id,conversation_id,text\\n1,1,hi'), starts_like_csv(b'  {"data": []}')
-    (True, False)
-    """
-    first = head.split(b"\n", 1)[0].removeprefix(BOM).strip()
-    return first[:1] not in (b"{", b"[", b"") and b"," in first
 
 
 def inner_suffix(path: str) -> str:

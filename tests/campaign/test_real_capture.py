@@ -74,3 +74,18 @@ def test_cascades_follow_retweets_to_their_subjects(capture, facts):
     largest = facts["cascades"]["largest"][0]
     assert (largest["root"]["post_id"], largest["size"]) == (root, size) == ("1574147489040572416", 8)
     assert largest["structural_virality"] == round(2 * 7 / 8, 6)  # a star of 8 nodes: 2(n-1)/n
+
+
+def test_tags_of_a_capture_begun_mid_stream_are_not_answers(shared_data, tmp_path):
+    """twarc-csv's brexit page: tweets of 2021-09-22 and, in their includes, older tweets they
+    quote or retweet. #Brexit's origin is such an older tweet, so every English tag of the capture
+    "starts after" it; they were in use before the capture began, and none is an answer campaign.
+    (Answers that do start later are found in simulated worlds: test_related.py.)"""
+    with Corpus.open(tmp_path / "brexit.duckdb") as corpus:
+        ingest(corpus, [str(shared_data / "twitter-v2-twarc2" / "twarccsv-brexit.jsonl")])
+        with Campaign(corpus, "#Brexit") as story:
+            rows = story.related.to_pylist()
+            origin = story.facts(audit=False)["origin"]["created_at"]
+    english = [r for r in rows if r["lang"] == "en"]
+    assert len(english) >= 6 and all(r["lag_hours"] > 0 for r in english), origin
+    assert {r["relation"] for r in english} == {"co-tag"}

@@ -35,6 +35,12 @@ def count_rows(table: ir.Table) -> ir.Table:
     return table.aggregate(posts=table.count())
 
 
+def extent(posts: ir.Table) -> ir.Table:
+    """One row: ``posts``, and ``collected_from``, the time of the first top-level post (the
+    collection's start: embedded copies may be far older)."""
+    return posts.aggregate(posts=posts.count(), collected_from=posts.created_at.min(where=posts.top_level))
+
+
 # -- origin ----------------------------------------------------------------------------------
 
 def origin(u: ir.Table) -> ir.Table:

@@ -17,8 +17,11 @@ For a campaign tag A and another tag B, over the posts of the window:
 - *relation*, from the languages and launches of the two tags:
   ``sibling`` -- B's main language differs from A's and B was launched before A's origin or
   within ``sibling_window`` after it (its own campaign in another language);
-  ``answer`` -- same main language, B first seen after A's origin (a reply campaign; its
-  ``reply_share`` is reported beside);
+  ``answer`` -- same main language, B first seen after A's origin and later than
+  ``unseen_launch`` after the collection's first post (a reply campaign; its ``reply_share`` is
+  reported beside). A tag used from the first moments of a capture may be older than it: a
+  capture begun mid-stream, or one whose origin is an old post embedded in a later one, has every
+  tag of its first hour "start after" the origin, hubs of the same language among them;
   ``co-tag`` -- anything else (an older tag of the same language, a late translation).
 
 Decoys -- tags that burst at the same time without going together with A -- are excluded by the
@@ -40,6 +43,7 @@ import numpy as np
 from hashtide.campaign.usage import ARGS, the_key, window
 
 SIBLING_WINDOW = dt.timedelta(hours=48)
+UNSEEN_LAUNCH = dt.timedelta(hours=1)
 UNDETERMINED = ("und", "")
 
 
@@ -179,17 +183,22 @@ def correlation(a: dict, b: dict) -> float | None:
 
 
 def classify(lang_a: str | None, origin_a: dt.datetime, lang_b: str | None, first_b: dt.datetime,
-             sibling_window: dt.timedelta = SIBLING_WINDOW) -> str:
-    """sibling, answer or co-tag (see the module docstring).
+             collected_from: dt.datetime | None = None, sibling_window: dt.timedelta = SIBLING_WINDOW,
+             unseen_launch: dt.timedelta = UNSEEN_LAUNCH) -> str:
+    """sibling, answer or co-tag (see the module docstring); ``collected_from``: the time of the
+    collection's first top-level post (None: unknown).
 
     >>> t = dt.datetime(2017, 10, 15, 20, 21)
     >>> classify("en", t, "fr", t - dt.timedelta(days=2)), classify("en", t, "en", t + dt.timedelta(hours=11))
     ('sibling', 'answer')
     >>> classify("en", t, "en", t - dt.timedelta(days=30)), classify("en", t, "es", t + dt.timedelta(days=5))
     ('co-tag', 'co-tag')
+    >>> classify("en", t, "en", t + dt.timedelta(minutes=30), collected_from=t)  # in the capture's first hour
+    'co-tag'
     """
     if lang_a and lang_b and lang_a != lang_b:
         return "sibling" if first_b <= origin_a + sibling_window else "co-tag"
-    if lang_a and lang_b and first_b > origin_a:
+    launch_seen = collected_from is None or first_b > collected_from + unseen_launch
+    if lang_a and lang_b and first_b > origin_a and launch_seen:
         return "answer"
     return "co-tag"

@@ -323,7 +323,9 @@ class Campaign:
         a_lang = rel.main_languages([{"tag": self.key, "lang": r["name"], "posts": r["posts"]}
                                      for r in self.spread("languages").to_pylist()]).get(self.key)
         a_curve = {r["bucket"]: r["posts"] for r in self.timeline("hour").to_pylist()}
-        n_all = run.run("all_posts")["posts"][0].as_py()
+        extent = run.run("all_posts").to_pylist()[0]
+        n_all = extent["posts"]
+        collected_from = extent["collected_from"] and extent["collected_from"].replace(tzinfo=None)
         n_a = self._magnitude["posts"]
         origin_at = self._origin_row["created_at"].replace(tzinfo=None)
         rows = []
@@ -337,7 +339,7 @@ class Campaign:
             first_b = b["first_seen"].replace(tzinfo=None)
             rows.append({
                 "key": r["tag"],
-                "relation": rel.classify(a_lang, origin_at, langs.get(r["tag"]), first_b),
+                "relation": rel.classify(a_lang, origin_at, langs.get(r["tag"]), first_b, collected_from),
                 "share": round(share, 6), "lift": round(lift, 6), "affinity": round(min(affinity, 1.0), 6),
                 "correlation": rel.correlation(a_curve, curves.get(r["tag"], {})),
                 "together": r["together"], "posts": b["posts"], "first_seen": b["first_seen"],

@@ -33,6 +33,7 @@ def test_origin_and_igniting_post(facts):
     assert (origin["platform"], origin["post_id"], origin["author_id"]) == ("twitter", "100", "u1")
     assert origin["created_at"] == "2017-10-15T20:00:00Z"
     assert origin["author_handle"] == "h_u1"
+    assert origin["before_collection"] is False  # collected as a post of its own
     ignite = facts["igniting_post"]
     assert (ignite["post_id"], ignite["author_id"], ignite["cascade_size"]) == ("101", "star", 8)
     assert ignite["same_as_origin"] is False

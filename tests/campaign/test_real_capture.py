@@ -89,3 +89,9 @@ def test_tags_of_a_capture_begun_mid_stream_are_not_answers(shared_data, tmp_pat
     english = [r for r in rows if r["lang"] == "en"]
     assert len(english) >= 6 and all(r["lag_hours"] > 0 for r in english), origin
     assert {r["relation"] for r in english} == {"co-tag"}
+
+
+def test_an_origin_older_than_the_capture_is_said_so(capture, facts):
+    (first_top_level,), = sql(capture, "select min(created_at) from posts where top_level")
+    assert facts["collected_from"] == first_top_level.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert facts["origin"]["before_collection"] is True  # posted 17 hours before the capture began

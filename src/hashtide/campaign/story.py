@@ -172,6 +172,7 @@ class Campaign:
             "reposts_of_origin": origin_row["reposts_of_origin"] if origin_row else 0,
             "reach_upper_bound": totals["reach_upper_bound"],
             "first_seen": F.iso(totals["first_seen"]),
+            "collected_from": None,
             "last_seen": F.iso(totals["last_seen"]),
             "peak": None,
             "timeline": [],
@@ -183,6 +184,11 @@ class Campaign:
             "related": [],
         }
         if posts:
+            collected_from = self._extent["collected_from"]
+            facts["collected_from"] = F.iso(collected_from)
+            # an origin older than the collection was only seen inside it (quoted, reposted,
+            # replied to): the first post *in the corpus*, not necessarily the tag's first
+            facts["origin"]["before_collection"] = bool(collected_from and origin_row["created_at"] < collected_from)
             self._fill(facts, origin_row)
         facts["privacy"] = {
             "authors": "as collected" if self.privacy.reveal else
@@ -233,6 +239,11 @@ class Campaign:
         row = self.runner.run("magnitude").to_pylist()[0]
         # sums over no rows are null
         return {k: (0 if v is None and k not in ("first_seen", "last_seen") else v) for k, v in row.items()}
+
+    @cached_property
+    def _extent(self) -> dict:
+        """The window's posts and ``collected_from``, its first top-level post's time."""
+        return self.runner.run("all_posts").to_pylist()[0]
 
     @cached_property
     def _spread(self) -> pa.Table:
@@ -323,9 +334,8 @@ class Campaign:
         a_lang = rel.main_languages([{"tag": self.key, "lang": r["name"], "posts": r["posts"]}
                                      for r in self.spread("languages").to_pylist()]).get(self.key)
         a_curve = {r["bucket"]: r["posts"] for r in self.timeline("hour").to_pylist()}
-        extent = run.run("all_posts").to_pylist()[0]
-        n_all = extent["posts"]
-        collected_from = extent["collected_from"] and extent["collected_from"].replace(tzinfo=None)
+        n_all = self._extent["posts"]
+        collected_from = self._extent["collected_from"] and self._extent["collected_from"].replace(tzinfo=None)
         n_a = self._magnitude["posts"]
         origin_at = self._origin_row["created_at"].replace(tzinfo=None)
         rows = []

@@ -93,6 +93,9 @@ def _print_sheet(f: dict) -> None:
     out.print(f"[bold]{f['tag']}[/]: {f['posts']:,} posts by {group_count(f['distinct_authors'])} accounts, "
               f"{f['first_seen']} to {f['last_seen']}", highlight=False)
     out.print(f"origin: {o['platform']} post {o['post_id']} by {o['author_handle']} at {o['created_at']}", highlight=False)
+    if o.get("before_collection"):
+        out.print(f"  (older than the collection, which starts at {f['collected_from']}: seen only quoted, reposted "
+                  "or replied to; the tag may be older still)", highlight=False)
     ig = f["igniting_post"]
     if ig and not ig["same_as_origin"]:
         out.print(f"igniting post: {ig['platform']} post {ig['post_id']} by {ig['author_handle']} "

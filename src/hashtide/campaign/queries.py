@@ -80,7 +80,7 @@ QUERIES: dict[str, Callable[..., ir.Table]] = {
     "author_rows": lambda: unbound("authors").order_by(["platform", "author_id"]),
     "cotag_rows": lambda: unbound("cotags").order_by("tag"),
     "accounts": lambda: F.accounts(unbound("authors"), unbound("accounts")),
-    "all_posts": lambda: F.extent(usage.windowed_posts()),
+    "extent": lambda: F.extent(usage.windowed_posts()),
     "cotags": lambda: rel.cooccurrence(unbound("uses"), usage.POSTS),
     "tag_carriers": lambda: rel.carriers(usage.POSTS, unbound("cotags")),
     "tag_uses": lambda: rel.uses_of(usage.POSTS, unbound("tag_carriers")),

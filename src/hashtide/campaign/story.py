@@ -243,7 +243,7 @@ class Campaign:
     @cached_property
     def _extent(self) -> dict:
         """The window's posts and ``collected_from``, its first top-level post's time."""
-        return self.runner.run("all_posts").to_pylist()[0]
+        return self.runner.run("extent").to_pylist()[0]
 
     @cached_property
     def _spread(self) -> pa.Table:

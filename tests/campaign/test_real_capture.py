@@ -95,3 +95,16 @@ def test_an_origin_older_than_the_capture_is_said_so(capture, facts):
     (first_top_level,), = sql(capture, "select min(created_at) from posts where top_level")
     assert facts["collected_from"] == first_top_level.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert facts["origin"]["before_collection"] is True  # posted 17 hours before the capture began
+
+
+def test_the_collection_starts_where_it_starts_whatever_the_window(capture, facts):
+    """--since moves the window, not the collection's start (which the answer rule and the
+    origin's before_collection are measured against)."""
+    import datetime as dt
+
+    later = dt.datetime.fromisoformat(facts["collected_from"].replace("Z", "+00:00")) + dt.timedelta(minutes=5)
+    with Campaign(capture, "#Salvini", since=later, reveal_authors=True) as story:
+        windowed = story.facts(audit=False)
+    assert windowed["collected_from"] == facts["collected_from"]
+    assert windowed["posts"] < facts["posts"]
+    assert windowed["origin"]["before_collection"] is False  # the window's first post was collected

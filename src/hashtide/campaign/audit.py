@@ -38,7 +38,8 @@ def figure_sql(campaign) -> dict[str, str]:
     standalone = _Standalone(campaign, dialect)
     sql = {name: standalone(f"audit:{name}") for name in
            ("posts", "distinct_authors", "by_kind", "origin", "replies_to_origin", "reposts_of_origin",
-            "reach_upper_bound")}
+            "reach_upper_bound", "first_seen", "last_seen", "collected_from")}
+    sql["profile_locations"] = standalone("profile_locations")
     sql["timeline"] = standalone("timeline", campaign.bucket)
     sql["peak"] = standalone("audit:peak", campaign.bucket)
     for what in F.SPREAD_COLUMNS:

@@ -35,10 +35,15 @@ def count_rows(table: ir.Table) -> ir.Table:
     return table.aggregate(posts=table.count())
 
 
-def extent(posts: ir.Table) -> ir.Table:
-    """One row: ``posts``, and ``collected_from``, the time of the first top-level post (the
-    collection's start: embedded copies may be far older)."""
-    return posts.aggregate(posts=posts.count(), collected_from=posts.created_at.min(where=posts.top_level))
+def collection_start(posts: ir.Table) -> ir.Table:
+    """One row, ``collected_from``: the time of the first top-level post of ``posts`` (the whole
+    corpus: the collection's start whatever the window; embedded copies may be far older)."""
+    return posts.aggregate(collected_from=posts.created_at.min(where=posts.top_level))
+
+
+def extent(windowed: ir.Table, posts: ir.Table) -> ir.Table:
+    """One row: ``posts`` in the window, and ``collected_from`` (:func:`collection_start`)."""
+    return windowed.aggregate(posts=windowed.count()).cross_join(collection_start(posts))
 
 
 # -- origin ----------------------------------------------------------------------------------

@@ -18,10 +18,11 @@ For a campaign tag A and another tag B, over the posts of the window:
   ``sibling`` -- B's main language differs from A's and B was launched before A's origin or
   within ``sibling_window`` after it (its own campaign in another language);
   ``answer`` -- same main language, B first seen after A's origin and later than
-  ``unseen_launch`` after the collection's first post (a reply campaign; its ``reply_share`` is
-  reported beside). A tag used from the first moments of a capture may be older than it: a
-  capture begun mid-stream, or one whose origin is an old post embedded in a later one, has every
-  tag of its first hour "start after" the origin, hubs of the same language among them;
+  ``unseen_launch`` after the collection's start, the corpus' first top-level post (a reply
+  campaign; its ``reply_share`` is reported beside). A tag used from the first moments of a
+  capture may be older than it: a capture begun mid-stream, or one whose origin is an old post
+  embedded in a later one, has every tag of its first hour "start after" the origin, hubs of
+  the same language among them;
   ``co-tag`` -- anything else (an older tag of the same language, a late translation).
 
 Decoys -- tags that burst at the same time without going together with A -- are excluded by the
@@ -182,11 +183,11 @@ def correlation(a: dict, b: dict) -> float | None:
     return round(float(np.corrcoef(x, y)[0, 1]), 6)
 
 
-def classify(lang_a: str | None, origin_a: dt.datetime, lang_b: str | None, first_b: dt.datetime,
+def classify(lang_a: str | None, origin_a: dt.datetime, lang_b: str | None, first_b: dt.datetime, *,
              collected_from: dt.datetime | None = None, sibling_window: dt.timedelta = SIBLING_WINDOW,
              unseen_launch: dt.timedelta = UNSEEN_LAUNCH) -> str:
     """sibling, answer or co-tag (see the module docstring); ``collected_from``: the time of the
-    collection's first top-level post (None: unknown).
+    corpus' first top-level post, whatever the window (None: unknown).
 
     >>> t = dt.datetime(2017, 10, 15, 20, 21)
     >>> classify("en", t, "fr", t - dt.timedelta(days=2)), classify("en", t, "en", t + dt.timedelta(hours=11))

@@ -242,7 +242,7 @@ class Campaign:
 
     @cached_property
     def _extent(self) -> dict:
-        """The window's posts and ``collected_from``, its first top-level post's time."""
+        """The window's posts, and ``collected_from``: the corpus' first top-level post's time."""
         return self.runner.run("extent").to_pylist()[0]
 
     @cached_property
@@ -349,7 +349,8 @@ class Campaign:
             first_b = b["first_seen"].replace(tzinfo=None)
             rows.append({
                 "key": r["tag"],
-                "relation": rel.classify(a_lang, origin_at, langs.get(r["tag"]), first_b, collected_from),
+                "relation": rel.classify(a_lang, origin_at, langs.get(r["tag"]), first_b,
+                                         collected_from=collected_from),
                 "share": round(share, 6), "lift": round(lift, 6), "affinity": round(min(affinity, 1.0), 6),
                 "correlation": rel.correlation(a_curve, curves.get(r["tag"], {})),
                 "together": r["together"], "posts": b["posts"], "first_seen": b["first_seen"],

@@ -204,13 +204,23 @@ def _cut(data: bytes, compress) -> tuple[bytes, bytes]:
     import bz2
     import zlib
 
+    import zstandard
+
     packed = compress(data)[:-30]
     if compress is bz2.compress:
         return packed, bz2.BZ2Decompressor().decompress(packed)
+    if compress is _zstd:
+        return packed, zstandard.ZstdDecompressor().decompressobj().decompress(packed)
     return packed, zlib.decompressobj(wbits=31).decompress(packed)
 
 
-@pytest.mark.parametrize("kind", ["gzip", "bzip2"])
+def _zstd(data: bytes) -> bytes:
+    import zstandard
+
+    return zstandard.ZstdCompressor().compress(data)
+
+
+@pytest.mark.parametrize("kind", ["gzip", "bzip2", "zstd"])
 def test_a_cut_file_keeps_every_line_before_the_cut(tmp_path, shared_data, kind):
     """Thousands of short lines: the reader buffers 1 MiB, and the cut once dropped all of it."""
     import bz2
@@ -219,9 +229,9 @@ def test_a_cut_file_keeps_every_line_before_the_cut(tmp_path, shared_data, kind)
     from hashtide.ingest import PartialIngest
 
     lines = (shared_data / V2 / "twarccsv-flat.jsonl").read_bytes().splitlines(keepends=True) * 40
-    packed, readable = _cut(b"".join(lines), gzip.compress if kind == "gzip" else bz2.compress)
+    packed, readable = _cut(b"".join(lines), {"gzip": gzip.compress, "bzip2": bz2.compress, "zstd": _zstd}[kind])
     whole = readable.count(b"\n")  # lines wholly before the cut
-    path = tmp_path / ("cut.jsonl.gz" if kind == "gzip" else "cut.jsonl.bz2")
+    path = tmp_path / ("cut.jsonl." + {"gzip": "gz", "bzip2": "bz2", "zstd": "zst"}[kind])
     path.write_bytes(packed)
     with Corpus.open(tmp_path / "c.duckdb") as corpus:
         with pytest.raises(PartialIngest, match="cannot be read"):

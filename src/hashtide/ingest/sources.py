@@ -97,12 +97,8 @@ def _decompressed(source: Path | BinaryIO, kind: str) -> BinaryIO:
         return _CutTolerant(gzip.open(source, "rb"))
     if kind == "bzip2":
         return _CutTolerant(bz2.open(source, "rb"))
-    import zstandard
-
     owned = isinstance(source, Path)
-    # Pushshift / Arctic Shift dumps are written with --long=31: allow a 2 GiB window
-    return zstandard.ZstdDecompressor(max_window_size=1 << 31).stream_reader(
-        open(source, "rb") if owned else source, read_across_frames=True, closefd=owned)
+    return _ZstdFrames(open(source, "rb") if owned else source, owned)
 
 
 class _CutTolerant(io.RawIOBase):
@@ -136,10 +132,61 @@ class _CutTolerant(io.RawIOBase):
         super().close()
 
 
+class _ZstdFrames(io.RawIOBase):
+    """A zstd stream of one or more frames, decompressed; like :class:`_CutTolerant`, it ends
+    where a frame was cut off and keeps the error in ``cut``. (zstandard's ``stream_reader`` ends
+    such a stream without a word and withholds the cut frame's last complete blocks.)"""
+
+    STEP = 1 << 17  # compressed bytes fed per step
+
+    def __init__(self, inner: BinaryIO, owned: bool):
+        import zstandard
+
+        # Pushshift / Arctic Shift dumps are written with --long=31: allow a 2 GiB window
+        self.decompressor = zstandard.ZstdDecompressor(max_window_size=1 << 31)
+        self.inner, self.owned, self.cut = inner, owned, None
+        self.frame, self.fed, self.pending = self.decompressor.decompressobj(), False, memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not len(self.pending):
+            if self.cut is not None:
+                return 0
+            self.pending = memoryview(self._step())
+        size = min(len(buffer), len(self.pending))
+        buffer[:size] = self.pending[:size]
+        self.pending = self.pending[size:]
+        return size
+
+    def _step(self) -> bytes:
+        compressed = self.inner.read(self.STEP)
+        if not compressed:
+            if self.fed and not self.frame.eof:
+                self.cut = EOFError("zstd: the compressed file ends before the end of its frame")
+            else:
+                self.cut = False  # a complete stream: nothing more, and no error to raise
+            return b""
+        out = []
+        while compressed:
+            self.fed = True
+            out.append(self.frame.decompress(compressed))
+            compressed = self.frame.unused_data if self.frame.eof else b""
+            if self.frame.eof:  # the next frame starts in what this one left over (or next read)
+                self.frame, self.fed = self.decompressor.decompressobj(), False
+        return b"".join(out)
+
+    def close(self) -> None:
+        if self.owned:
+            self.inner.close()
+        super().close()
+
+
 def raise_if_cut(stream: BinaryIO) -> None:
     """Raise the error that ended a cut compressed ``stream`` (see :class:`_CutTolerant`)."""
     cut = getattr(stream, "cut", None)
-    if cut is not None:
+    if cut:
         raise cut
 
 

@@ -243,18 +243,23 @@ def test_a_cut_file_keeps_every_line_before_the_cut(tmp_path, shared_data, kind)
     assert quarantined == ([(whole + 1, tail)] if tail else [])
 
 
-def test_a_cut_csv_row_is_set_aside_not_stored_short(tmp_path):
+@pytest.mark.parametrize("kind", ["gz", "zst"])
+def test_a_cut_csv_row_is_set_aside_not_stored_short(tmp_path, kind):
     """A row cut in its last field still has every column; it must not be stored with half a text."""
     import gzip
 
     from hashtide.ingest import PartialIngest
 
-    rows = [b"ID,who,date,body\n"] + [b"%d,u%d,2017-10-15 20:21:00,hello number %d lorem ipsum dolor sit amet\n"
-                                      % (i, i, i) for i in range(1, 7001)]
-    packed, readable = _cut(b"".join(rows), gzip.compress)
-    tail = readable[readable.rfind(b"\n") + 1:]
-    assert tail.count(b",") == 3, "the cut must fall inside the last field for this test"
-    path = tmp_path / "cut.csv.gz"
+    for pad in range(64):  # zstd decodes whole blocks: pad the rows until a block ends in a text
+        rows = [b"ID,who,date,body\n"] + [b"%d,u%d,2017-10-15 20:21:00,hello number %d lorem ipsum%s\n"
+                                          % (i, i, i, b"." * pad) for i in range(1, 7001)]
+        packed, readable = _cut(b"".join(rows), gzip.compress if kind == "gz" else _zstd)
+        tail = readable[readable.rfind(b"\n") + 1:]
+        if tail.count(b",") == 3:  # the cut falls inside the last field
+            break
+    else:
+        pytest.fail("no padding puts the cut inside a row's last field")
+    path = tmp_path / f"cut.csv.{kind}"
     path.write_bytes(packed)
     with Corpus.open(tmp_path / "c.duckdb") as corpus:
         with pytest.raises(PartialIngest, match="cannot be read"):
@@ -264,6 +269,17 @@ def test_a_cut_csv_row_is_set_aside_not_stored_short(tmp_path):
         quarantined = corpus.con.execute("select reason, raw from quarantine").fetchall()
     assert stored == readable.count(b"\n") - 1  # every whole row but the header
     assert quarantined == [("truncated row (the compressed file is cut in it)", tail)]
+
+
+def test_a_whole_zstd_csv_keeps_its_last_row_without_a_newline(tmp_path):
+    """Only a cut stream makes a last row without a newline a truncated one."""
+    rows = b"ID,date,body\n1,2017-10-15 20:21:00,first #MeToo\n2,2017-10-15 20:22:00,second #MeToo"
+    path = tmp_path / "whole.csv.zst"
+    path.write_bytes(_zstd(rows))
+    with Corpus.open(tmp_path / "c.duckdb") as corpus:
+        report = ingest(corpus, [str(path)], mapping={"post_id": "ID", "created_at": "date", "text": "body"})
+        assert corpus.con.execute("select count(*) from quarantine").fetchall()[0][0] == 0
+    assert (report.ingested, report.rejected) == (2, 0)
 
 
 def test_a_cut_gzip_stream_on_stdin_ends_as_a_cut_file(tmp_path, shared_data):

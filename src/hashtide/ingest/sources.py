@@ -144,7 +144,7 @@ class _ZstdFrames(io.RawIOBase):
 
         # Pushshift / Arctic Shift dumps are written with --long=31: allow a 2 GiB window
         self.decompressor = zstandard.ZstdDecompressor(max_window_size=1 << 31)
-        self.inner, self.owned, self.cut = inner, owned, None
+        self.inner, self.owned, self.cut, self.ended = inner, owned, None, False
         self.frame, self.fed, self.pending = self.decompressor.decompressobj(), False, memoryview(b"")
 
     def readable(self) -> bool:
@@ -152,7 +152,7 @@ class _ZstdFrames(io.RawIOBase):
 
     def readinto(self, buffer) -> int:
         while not len(self.pending):
-            if self.cut is not None:
+            if self.ended:
                 return 0
             self.pending = memoryview(self._step())
         size = min(len(buffer), len(self.pending))
@@ -163,10 +163,9 @@ class _ZstdFrames(io.RawIOBase):
     def _step(self) -> bytes:
         compressed = self.inner.read(self.STEP)
         if not compressed:
+            self.ended = True
             if self.fed and not self.frame.eof:
                 self.cut = EOFError("zstd: the compressed file ends before the end of its frame")
-            else:
-                self.cut = False  # a complete stream: nothing more, and no error to raise
             return b""
         out = []
         while compressed:
@@ -186,7 +185,7 @@ class _ZstdFrames(io.RawIOBase):
 def raise_if_cut(stream: BinaryIO) -> None:
     """Raise the error that ended a cut compressed ``stream`` (see :class:`_CutTolerant`)."""
     cut = getattr(stream, "cut", None)
-    if cut:
+    if cut is not None:
         raise cut
 
 

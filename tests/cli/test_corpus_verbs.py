@@ -201,3 +201,17 @@ def test_export_pseudonymises_the_author_inside_bluesky_uris(tmp_path):
     assert "did:plc" not in json.dumps(row)
     assert row["post_id"].startswith("at://p_") and row["post_id"].endswith("/app.bsky.feed.post/3lvrgakfdgyaa")
     assert row["post_id"] == f"at://{row['author_id']}/app.bsky.feed.post/3lvrgakfdgyaa"
+
+
+def test_ingest_reads_excel_unicode_text_saved_as_txt(tmp_path):
+    """Excel's "Unicode Text" is UTF-16, tab-separated, and named .txt: a CSV by its first bytes."""
+    text = "id\tcreated_at\ttext\n1\t2017-10-15 20:21:00\tcafé #MeToo\n2\t2017-10-15 20:22:00\tsame #metoo\n"
+    path = tmp_path / "export.txt"
+    path.write_bytes(text.encode("utf-16"))
+    result = invoke("ingest", str(path), "-c", str(tmp_path / "c.duckdb"), "--json")
+    assert result.exit_code == 0, result.output
+    account = json.loads(result.stdout)["files"][0]
+    assert (account["format"], account["ingested"], account["rejected"]) == ("csv", 2, 0)
+    with duckdb.connect(str(tmp_path / "c.duckdb"), read_only=True) as con:
+        assert con.execute("select text from posts order by post_id").fetchall() == [
+            ("café #MeToo",), ("same #metoo",)]

@@ -78,7 +78,9 @@ def iter_rows(stream: BinaryIO) -> Iterator[Row]:
     be read (then ``row`` holds the header's keys, with what could be read). A header that cannot
     be read is yielded as ``(1, 0, raw, None, error)`` and ends the stream.
     """
-    buffered = stream if isinstance(stream, io.BufferedIOBase) else io.BufferedReader(stream, 1 << 20)
+    buffered = stream if hasattr(stream, "peek") else io.BufferedReader(stream, 1 << 20)
+    if buffered.peek(2)[:2] in UTF16_BOMS:
+        buffered = io.BufferedReader(Utf16AsUtf8(buffered), 1 << 20)
     header: list[str] | None = None
     dialect: type[csv.Dialect] = csv.excel
     for line, offset, raw, error in _records(buffered):
@@ -87,10 +89,6 @@ def iter_rows(stream: BinaryIO) -> Iterator[Row]:
                 raw = raw[len(BOM):]
             if not raw.strip():
                 continue
-            if raw.startswith(UTF16_BOMS):
-                yield line, offset, raw, None, ("UTF-16 text, which hashtide does not read (Excel's "
-                                                "'Unicode Text'): save it as 'CSV UTF-8' instead")
-                return
             text, problem = _decode(raw)
             if problem is None:
                 dialect = csv.excel_tab if raw.count(b"\t") > raw.count(b",") else csv.excel
@@ -103,6 +101,56 @@ def iter_rows(stream: BinaryIO) -> Iterator[Row]:
         if not raw.strip(b"\r\n"):
             continue  # a blank line separates nothing: not a record
         yield _row(line, offset, raw, error, header, dialect)
+
+
+class Utf16AsUtf8(io.RawIOBase):
+    """A UTF-16 stream that starts with its byte order mark (Excel's "Unicode Text") as UTF-8, so
+    that rows, their raw bytes and offsets are those of its UTF-8 text. Bytes that are not UTF-16
+    (an odd byte at the end, a lone surrogate) end the stream, after the text before them, with an
+    OSError naming their offset: the file ends as one that cannot be read.
+
+    >>> io.BufferedReader(Utf16AsUtf8(io.BytesIO("id\\tcafé\\n".encode("utf-16")))).read()
+    b'id\\tcaf\\xc3\\xa9\\n'
+    """
+
+    STEP = 1 << 16
+
+    def __init__(self, inner: BinaryIO):
+        import codecs
+
+        bom = inner.read(2)
+        self.codec = "utf-16-le" if bom == b"\xff\xfe" else "utf-16-be"
+        self.inner, self.decoder = inner, codecs.getincrementaldecoder(self.codec)()
+        self.pending, self.consumed, self.error = memoryview(b""), len(bom), None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not len(self.pending):
+            if self.error is not None:
+                raise self.error
+            if self.decoder is None:
+                return 0
+            self.pending = memoryview(self._step().encode("utf-8"))
+        size = min(len(buffer), len(self.pending))
+        buffer[:size] = self.pending[:size]
+        self.pending = self.pending[size:]
+        return size
+
+    def _step(self) -> str:
+        data = self.inner.read(self.STEP)
+        held = len(self.decoder.getstate()[0])
+        try:
+            text = self.decoder.decode(data, final=not data)
+        except UnicodeDecodeError as exc:  # exc.object: the bytes held from the last step, then data
+            where = self.consumed - held + exc.start
+            self.error = OSError(f"not UTF-16 text ({exc.reason} at byte {where})")
+            return exc.object[: exc.start].decode(self.codec)
+        self.consumed += len(data)
+        if not data:
+            self.decoder = None
+        return text
 
 
 def _records(stream: BinaryIO) -> Iterator[tuple[int, int, bytes, str | None]]:

@@ -359,7 +359,8 @@ class _Bounded(io.RawIOBase):
 
 def _read_source(path: str, fmt: str | None, mapping, sink: _Collector, on_doc, platform: str = "other") -> None:
     suffix = sources.inner_suffix(path)
-    csv = fmt == "csv" or suffix in CSV_SUFFIXES or (bool(mapping) and suffix not in JSON_SUFFIXES)
+    csv = (fmt == "csv" or suffix in CSV_SUFFIXES or (bool(mapping) and suffix not in JSON_SUFFIXES)
+           or (fmt is None and path != "-" and _is_utf16(path)))
     if (not csv and isinstance(sink, _CorpusSink) and not sink.strict and os.environ.get("HASHTIDE_NATIVE", "1") != "0"
             and twitter_v2_native.eligible(path, fmt)):
         return _read_native(path, fmt, sink, on_doc)
@@ -371,7 +372,8 @@ def _read_source(path: str, fmt: str | None, mapping, sink: _Collector, on_doc, 
             from hashtide.ingest import csvfmt
 
             stream = opened if hasattr(opened, "peek") else io.BufferedReader(opened, 1 << 20)
-            csv = csvfmt.starts_with_twarc_header(stream.peek(1 << 16))
+            head = stream.peek(1 << 16)
+            csv = head.startswith(csvfmt.UTF16_BOMS) or csvfmt.starts_with_twarc_header(head)
         if csv:
             _read_csv(stream, sink.label, mapping, platform, sink, on_doc, opened)
         else:
@@ -384,6 +386,18 @@ def _read_source(path: str, fmt: str | None, mapping, sink: _Collector, on_doc, 
     finally:
         if stream is not sources.sys.stdin.buffer:
             stream.close()
+
+
+def _is_utf16(path: str) -> bool:
+    """Whether ``path`` holds UTF-16 text (Excel's "Unicode Text", saved as .txt): hashtide reads
+    JSON in UTF-8 only, so such a file is a CSV."""
+    from hashtide.ingest import csvfmt
+
+    try:
+        with sources.open_source(path) as stream:
+            return stream.read(2).startswith(csvfmt.UTF16_BOMS)
+    except (sources.SourceError, *sources.READ_ERRORS):
+        return False  # reading it again says why
 
 
 def label_of(path: str) -> str:

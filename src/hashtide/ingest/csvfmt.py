@@ -37,7 +37,7 @@ from typing import Any, BinaryIO
 import regex
 
 from hashtide.ingest.items import Item, Record, Reject
-from hashtide.ingest.sources import BOM
+from hashtide.ingest.sources import BOM, SteppedStream
 from hashtide.ingest.twitter_v2 import NO_LANGUAGE
 from hashtide.model import PLATFORMS, Post, User, hashtags_from_text, micros, parse_epoch, tag_columns
 
@@ -103,7 +103,7 @@ def iter_rows(stream: BinaryIO) -> Iterator[Row]:
         yield _row(line, offset, raw, error, header, dialect)
 
 
-class Utf16AsUtf8(io.RawIOBase):
+class Utf16AsUtf8(SteppedStream):
     """A UTF-16 stream that starts with its byte order mark (Excel's "Unicode Text") as UTF-8, so
     that rows, their raw bytes and offsets are those of its UTF-8 text. Bytes that are not UTF-16
     (an odd byte at the end, a lone surrogate) end the stream, after the text before them, with an
@@ -118,27 +118,15 @@ class Utf16AsUtf8(io.RawIOBase):
     def __init__(self, inner: BinaryIO):
         import codecs
 
+        super().__init__()
         bom = inner.read(2)
         self.codec = "utf-16-le" if bom == b"\xff\xfe" else "utf-16-be"
         self.inner, self.decoder = inner, codecs.getincrementaldecoder(self.codec)()
-        self.pending, self.consumed, self.error = memoryview(b""), len(bom), None
+        self.consumed, self.error = len(bom), None
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        while not len(self.pending):
-            if self.error is not None:
-                raise self.error
-            if self.decoder is None:
-                return 0
-            self.pending = memoryview(self._step().encode("utf-8"))
-        size = min(len(buffer), len(self.pending))
-        buffer[:size] = self.pending[:size]
-        self.pending = self.pending[size:]
-        return size
-
-    def _step(self) -> str:
+    def _step(self) -> bytes:
+        if self.error is not None:
+            raise self.error
         data = self.inner.read(self.STEP)
         held = len(self.decoder.getstate()[0])
         try:
@@ -146,11 +134,10 @@ class Utf16AsUtf8(io.RawIOBase):
         except UnicodeDecodeError as exc:  # exc.object: the bytes held from the last step, then data
             where = self.consumed - held + exc.start
             self.error = OSError(f"not UTF-16 text ({exc.reason} at byte {where})")
-            return exc.object[: exc.start].decode(self.codec)
+            return exc.object[: exc.start].decode(self.codec).encode("utf-8") or self._step()
         self.consumed += len(data)
-        if not data:
-            self.decoder = None
-        return text
+        self.ended = not data
+        return text.encode("utf-8")
 
 
 def _records(stream: BinaryIO) -> Iterator[tuple[int, int, bytes, str | None]]:

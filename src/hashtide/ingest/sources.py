@@ -132,20 +132,11 @@ class _CutTolerant(io.RawIOBase):
         super().close()
 
 
-class _ZstdFrames(io.RawIOBase):
-    """A zstd stream of one or more frames, decompressed; like :class:`_CutTolerant`, it ends
-    where a frame was cut off and keeps the error in ``cut``. (zstandard's ``stream_reader`` ends
-    such a stream without a word and withholds the cut frame's last complete blocks.)"""
+class SteppedStream(io.RawIOBase):
+    """A stream whose bytes are made a step at a time by ``_step`` (b"" once it has ended)."""
 
-    STEP = 1 << 17  # compressed bytes fed per step
-
-    def __init__(self, inner: BinaryIO, owned: bool):
-        import zstandard
-
-        # Pushshift / Arctic Shift dumps are written with --long=31: allow a 2 GiB window
-        self.decompressor = zstandard.ZstdDecompressor(max_window_size=1 << 31)
-        self.inner, self.owned, self.cut, self.ended = inner, owned, None, False
-        self.frame, self.fed, self.pending = self.decompressor.decompressobj(), False, memoryview(b"")
+    def __init__(self):
+        self.pending, self.ended = memoryview(b""), False
 
     def readable(self) -> bool:
         return True
@@ -159,6 +150,26 @@ class _ZstdFrames(io.RawIOBase):
         buffer[:size] = self.pending[:size]
         self.pending = self.pending[size:]
         return size
+
+    def _step(self) -> bytes:
+        raise NotImplementedError
+
+
+class _ZstdFrames(SteppedStream):
+    """A zstd stream of one or more frames, decompressed; like :class:`_CutTolerant`, it ends
+    where a frame was cut off and keeps the error in ``cut``. (zstandard's ``stream_reader`` ends
+    such a stream without a word and withholds the cut frame's last complete blocks.)"""
+
+    STEP = 1 << 17  # compressed bytes fed per step
+
+    def __init__(self, inner: BinaryIO, owned: bool):
+        import zstandard
+
+        super().__init__()
+        # Pushshift / Arctic Shift dumps are written with --long=31: allow a 2 GiB window
+        self.decompressor = zstandard.ZstdDecompressor(max_window_size=1 << 31)
+        self.inner, self.owned, self.cut = inner, owned, None
+        self.frame, self.fed = self.decompressor.decompressobj(), False
 
     def _step(self) -> bytes:
         compressed = self.inner.read(self.STEP)

@@ -74,6 +74,14 @@ def test_utf16_transcoding_keeps_every_character(pieces):
     assert stream.read() == text.encode("utf-8")
 
 
+def test_semicolons_as_excel_saves_csv_where_the_decimal_mark_is_a_comma():
+    data = "id;created_at;text\r\n1;2017-10-16 09:00:00;\"#balancetonporc; et moi\"\r\n2;2017-10-16 09:01:00;oui\r\n"
+    found = rows(data.encode("cp1252"))
+    assert [(row, error) for *_, row, error in found] == [
+        ({"id": "1", "created_at": "2017-10-16 09:00:00", "text": "#balancetonporc; et moi"}, None),
+        ({"id": "2", "created_at": "2017-10-16 09:01:00", "text": "oui"}, None)]
+
+
 def test_tabs_and_windows_1252():
     [(_, _, _, row, error)] = rows("id\ttext\n1\tcaf\xe9\n".encode("cp1252"))
     assert error is None and row == {"id": "1", "text": "café"}
@@ -83,11 +91,11 @@ TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters=
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(TEXT, TEXT, TEXT), min_size=1, max_size=8), st.booleans())
-def test_rows_round_trip_with_exact_raw_bytes(table, bom):
+@given(st.lists(st.tuples(TEXT, TEXT, TEXT), min_size=1, max_size=8), st.booleans(), st.sampled_from(",;\t"))
+def test_rows_round_trip_with_exact_raw_bytes(table, bom, delimiter):
     table = [row for row in table if any(row)]  # csv writes an all-empty row as a blank line
     out = io.StringIO(newline="")
-    writer = csv.writer(out)
+    writer = csv.writer(out, delimiter=delimiter)
     writer.writerow(["a", "b", "c"])
     writer.writerows(table)
     data = (b"\xef\xbb\xbf" if bom else b"") + out.getvalue().encode("utf-8")

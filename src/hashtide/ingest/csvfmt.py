@@ -91,7 +91,7 @@ def iter_rows(stream: BinaryIO) -> Iterator[Row]:
                 continue
             text, problem = _decode(raw)
             if problem is None:
-                dialect = csv.excel_tab if raw.count(b"\t") > raw.count(b",") else csv.excel
+                dialect = _dialect(raw)
                 fields, problem = _fields(text, dialect)
             if error or problem or not any(fields):
                 yield line, offset, raw, None, f"unreadable CSV header ({error or problem or 'empty'})"
@@ -138,6 +138,22 @@ class Utf16AsUtf8(SteppedStream):
         self.consumed += len(data)
         self.ended = not data
         return text.encode("utf-8")
+
+
+class _ExcelSemicolon(csv.excel):
+    """What Excel saves as "CSV" where the decimal mark is a comma (France, Germany, Italy...)."""
+
+    delimiter = ";"
+
+
+def _dialect(header: bytes) -> type[csv.Dialect]:
+    """The dialect whose delimiter the header uses most: comma, tab or semicolon (commas win ties).
+
+    >>> [_dialect(h).delimiter for h in (b"id,text\\n", b"id\\ttext\\n", b"id;created_at;text\\n", b"a;b,c\\n")]
+    [',', '\\t', ';', ',']
+    """
+    counts = {dialect: header.count(dialect.delimiter.encode()) for dialect in (csv.excel, csv.excel_tab, _ExcelSemicolon)}
+    return max(counts, key=counts.get)
 
 
 def _records(stream: BinaryIO) -> Iterator[tuple[int, int, bytes, str | None]]:

@@ -215,3 +215,14 @@ def test_ingest_reads_excel_unicode_text_saved_as_txt(tmp_path):
     with duckdb.connect(str(tmp_path / "c.duckdb"), read_only=True) as con:
         assert con.execute("select text from posts order by post_id").fetchall() == [
             ("café #MeToo",), ("same #metoo",)]
+
+
+def test_ingest_refuses_an_archive_saying_how_to_extract_it(tmp_path):
+    import zipfile
+
+    path = tmp_path / "capture.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("tweets.jsonl", '{"data": {"id": "1", "text": "#MeToo"}}\n')
+    result = invoke("ingest", str(path), "-c", str(tmp_path / "c.duckdb"))
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "a zip archive" in result.output and "unzip" in result.output

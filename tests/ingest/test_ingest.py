@@ -202,6 +202,7 @@ def test_a_file_that_breaks_midway_keeps_its_account(tmp_path, shared_data):
 def _cut(data: bytes, compress) -> tuple[bytes, bytes]:
     """(the file cut 30 bytes before its end, the content that can still be decoded from it)."""
     import bz2
+    import lzma
     import zlib
 
     import zstandard
@@ -211,6 +212,8 @@ def _cut(data: bytes, compress) -> tuple[bytes, bytes]:
         return packed, bz2.BZ2Decompressor().decompress(packed)
     if compress is _zstd:
         return packed, zstandard.ZstdDecompressor().decompressobj().decompress(packed)
+    if compress is lzma.compress:
+        return packed, lzma.LZMADecompressor().decompress(packed)
     return packed, zlib.decompressobj(wbits=31).decompress(packed)
 
 
@@ -220,7 +223,7 @@ def _zstd(data: bytes) -> bytes:
     return zstandard.ZstdCompressor().compress(data)
 
 
-@pytest.mark.parametrize("kind", ["gzip", "bzip2", "zstd"])
+@pytest.mark.parametrize("kind", ["gzip", "bzip2", "zstd", "xz"])
 def test_a_cut_file_keeps_every_line_before_the_cut(tmp_path, shared_data, kind):
     """Thousands of short lines: the reader buffers 1 MiB, and the cut once dropped all of it."""
     import bz2
@@ -229,9 +232,12 @@ def test_a_cut_file_keeps_every_line_before_the_cut(tmp_path, shared_data, kind)
     from hashtide.ingest import PartialIngest
 
     lines = (shared_data / V2 / "twarccsv-flat.jsonl").read_bytes().splitlines(keepends=True) * 40
-    packed, readable = _cut(b"".join(lines), {"gzip": gzip.compress, "bzip2": bz2.compress, "zstd": _zstd}[kind])
+    import lzma
+
+    packed, readable = _cut(b"".join(lines), {"gzip": gzip.compress, "bzip2": bz2.compress, "zstd": _zstd,
+                                              "xz": lzma.compress}[kind])
     whole = readable.count(b"\n")  # lines wholly before the cut
-    path = tmp_path / ("cut.jsonl." + {"gzip": "gz", "bzip2": "bz2", "zstd": "zst"}[kind])
+    path = tmp_path / ("cut.jsonl." + {"gzip": "gz", "bzip2": "bz2", "zstd": "zst", "xz": "xz"}[kind])
     path.write_bytes(packed)
     with Corpus.open(tmp_path / "c.duckdb") as corpus:
         with pytest.raises(PartialIngest, match="cannot be read"):

@@ -4,6 +4,7 @@ import bz2
 import gzip
 import io
 import json
+import lzma
 
 import pytest
 import zstandard
@@ -57,7 +58,7 @@ def test_unterminated_opener_is_set_aside_and_the_next_line_still_read():
 @pytest.mark.parametrize(
     "suffix, compress",
     [(".jsonl", lambda b: b), (".jsonl.gz", gzip.compress), (".jsonl.bz2", bz2.compress),
-     (".jsonl.zst", lambda b: zstandard.ZstdCompressor().compress(b))],
+     (".jsonl.zst", lambda b: zstandard.ZstdCompressor().compress(b)), (".jsonl.xz", lzma.compress)],
 )
 def test_compressed_files_read_the_same(tmp_path, suffix, compress):
     data = b"".join(json.dumps({"n": i}).encode() + b"\n" for i in range(500))
@@ -76,8 +77,8 @@ def test_a_byte_order_mark_starting_a_line_is_no_part_of_it():
     assert all(data[d.offset: d.offset + len(d.raw)] == d.raw for d in found)
 
 
-@pytest.mark.parametrize("compress", [gzip.compress, bz2.compress, lambda b: zstandard.ZstdCompressor().compress(b)],
-                         ids=["gzip", "bzip2", "zstd"])
+@pytest.mark.parametrize("compress", [gzip.compress, bz2.compress, lambda b: zstandard.ZstdCompressor().compress(b),
+                                      lzma.compress], ids=["gzip", "bzip2", "zstd", "xz"])
 def test_compression_is_found_by_its_magic_when_the_name_says_nothing(tmp_path, compress):
     data = b"".join(json.dumps({"n": i}).encode() + b"\n" for i in range(50))
     path = tmp_path / "renamed.jsonl"
@@ -85,6 +86,39 @@ def test_compression_is_found_by_its_magic_when_the_name_says_nothing(tmp_path, 
     with open_source(str(path)) as stream:
         assert [d.value["n"] for d in iter_documents(stream)] == list(range(50))
     assert compression(str(path)) is not None  # so no reader splits or maps its bytes as text
+
+
+@pytest.mark.parametrize("name, kind", [("capture.zip", "zip"), ("capture.tar.gz", "tar"), ("capture.tar", "tar")])
+def test_an_archive_is_refused_saying_how_to_extract_it(tmp_path, name, kind):
+    """Read as lines, an archive's headers would be mixed into the first line of each file."""
+    import tarfile
+    import zipfile
+
+    member = tmp_path / "a.jsonl"
+    member.write_bytes(b'{"n": 1}\n')
+    path = tmp_path / name
+    if kind == "zip":
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.write(member, "a.jsonl")
+    else:
+        with tarfile.open(path, "w:gz" if name.endswith(".gz") else "w") as archive:
+            archive.add(member, "a.jsonl")
+    command = "unzip" if kind == "zip" else "tar xf"
+    with pytest.raises(SourceError, match=f"a {kind} archive.*extract them \\({command} {path}\\)"):
+        open_source(str(path))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.binary(max_size=40) | st.sampled_from([b'{"a": 1}', b"{", b"}", b"[1]", b"\x0c", b" ", b"\n"]),
+                max_size=30))
+def test_any_bytes_give_documents_that_tile_them(parts):
+    """Binary junk (an archive, a disk image) never raises: every byte belongs to one document."""
+    data = b"".join(parts)
+    found = docs(data)
+    for d in found:
+        assert data[d.offset: d.offset + len(d.raw)] == d.raw
+        assert d.error is None or d.value is None
+    assert sum(len(d.raw) for d in found) <= len(data)
 
 
 def test_inner_suffix_looks_through_compression():

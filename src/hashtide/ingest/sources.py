@@ -12,6 +12,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import io
+import lzma
 import re
 import sys
 import zlib
@@ -23,9 +24,9 @@ import msgspec
 
 _decode = msgspec.json.decode
 MAX_DOCUMENT = 256 * 1024 * 1024  # a pretty-printed document larger than this is set aside
-COMPRESSED = {".gz": "gzip", ".bz2": "bzip2", ".zst": "zstd", ".zstd": "zstd"}
+COMPRESSED = {".gz": "gzip", ".bz2": "bzip2", ".zst": "zstd", ".zstd": "zstd", ".xz": "xz"}
 # A compressed stream also says what it is in its first bytes (a file renamed, or piped on stdin).
-MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bzip2", b"\x28\xb5\x2f\xfd": "zstd"}
+MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bzip2", b"\x28\xb5\x2f\xfd": "zstd", b"\xfd7zXZ\x00": "xz"}
 
 
 class Document(NamedTuple):
@@ -44,7 +45,7 @@ except ImportError:  # pragma: no cover - zstandard is a dependency
     DecompressionError = OSError
 
 # What reading a damaged or cut file raises: gzip's zlib.error and EOFError, bz2's OSError, zstd's.
-READ_ERRORS = (OSError, EOFError, zlib.error, DecompressionError)
+READ_ERRORS = (OSError, EOFError, zlib.error, DecompressionError, lzma.LZMAError)
 BOM = b"\xef\xbb\xbf"  # UTF-8's byte order mark
 
 
@@ -57,7 +58,7 @@ def open_source(path: str) -> BinaryIO:
     that names no compression, by its first bytes."""
     if path == "-":
         stdin = sys.stdin.buffer
-        kind = compression_of(stdin.peek(4)[:4]) if hasattr(stdin, "peek") else None
+        kind = compression_of(stdin.peek(6)[:6]) if hasattr(stdin, "peek") else None
         return _decompressed(stdin, kind) if kind else stdin  # closing it leaves stdin open
     p = Path(path)
     if not p.exists():
@@ -66,9 +67,31 @@ def open_source(path: str) -> BinaryIO:
         raise SourceError(f"{path}: is a directory (name the files, e.g. {path}/*.jsonl)")
     try:
         kind = compression(path)
+        archive = _archive(p, kind)
+        if archive:
+            raise SourceError(f"{path}: a {archive} archive; hashtide reads the files in it, not the archive: "
+                              f"extract them ({EXTRACT[archive]} {path}) and ingest those")
         return _decompressed(p, kind) if kind else open(p, "rb")
     except OSError as exc:
         raise SourceError(f"{path}: {exc.strerror or exc}") from exc
+
+
+EXTRACT = {"zip": "unzip", "tar": "tar xf"}
+
+
+def _archive(path: Path, kind: str | None) -> str | None:
+    """"zip" or "tar" when the (decompressed) file is an archive of files, else None. An archive
+    read as lines would mix its headers into the first line of each file it holds."""
+    try:
+        with (_decompressed(path, kind) if kind else open(path, "rb")) as stream:
+            head = b""
+            while len(head) < 262 and (more := stream.read(262 - len(head))):
+                head += more
+    except READ_ERRORS:
+        return None  # reading it for real says what is wrong
+    if head.startswith(b"PK\x03\x04"):
+        return "zip"
+    return "tar" if head[257:262] == b"ustar" else None
 
 
 def compression(path: str) -> str | None:
@@ -78,7 +101,7 @@ def compression(path: str) -> str | None:
     kind = COMPRESSED.get(Path(path).suffix.lower())
     if kind is None:
         with open(path, "rb") as head:
-            kind = compression_of(head.read(4))
+            kind = compression_of(head.read(6))
     return kind
 
 
@@ -87,6 +110,9 @@ def compression_of(head: bytes) -> str | None:
 
     >>> compression_of(b"\\x1f\\x8b\\x08\\x00"), compression_of(b"BZh9"), compression_of(b'{"da')
     ('gzip', 'bzip2', None)
+    >>> compression_of(b"\\xfd7zXZ\\x00")
+    'xz'
+
     """
     return next((kind for magic, kind in MAGIC.items() if head.startswith(magic)), None)
 
@@ -97,6 +123,8 @@ def _decompressed(source: Path | BinaryIO, kind: str) -> BinaryIO:
         return _CutTolerant(gzip.open(source, "rb"))
     if kind == "bzip2":
         return _CutTolerant(bz2.open(source, "rb"))
+    if kind == "xz":  # Pushshift's dumps of 2017-2018 among others
+        return _CutTolerant(lzma.open(source, "rb"))
     owned = isinstance(source, Path)
     return _ZstdFrames(open(source, "rb") if owned else source, owned)
 
@@ -266,8 +294,9 @@ def iter_documents(stream: BinaryIO) -> Iterator[Document]:
                 break
             except (msgspec.DecodeError, UnicodeDecodeError) as exc:
                 end = _end_of_first(line, exc)
-                if end:  # documents written back to back on one line: `{...}{...}` or `{...}{`
-                    yield Document(number, offset, line[:end], _decode(line[:end]), None)
+                first = _first_of_several(line, end)
+                if first is not None:  # documents written back to back on one line: `{...}{...}` or `{...}{`
+                    yield Document(number, offset, line[:end], first, None)
                     line, offset = line[end:], offset + end
                     continue
                 if _opens_document(stripped):
@@ -293,6 +322,19 @@ def _end_of_first(line: bytes, exc: Exception) -> int:
         return 0
     lead = len(line) - len(line.lstrip())
     return lead + int(found.group(1)) - 1  # msgspec counts from 1, at the first trailing byte
+
+
+def _first_of_several(line: bytes, end: int) -> Any:
+    """The value of ``line[:end]`` when it is the first of back-to-back documents, else None
+    (``end`` is 0, or the bytes before it do not decode: a line of binary data, where Python's
+    whitespace, which ``strip`` takes off, is no JSON whitespace)."""
+    if not end:
+        return None
+    try:
+        value = _decode(line[:end].strip())
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return None
+    return value if isinstance(value, (dict, list)) else None
 
 
 def _json_reason(stripped: bytes, exc: Exception) -> str:

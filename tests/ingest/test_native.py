@@ -184,3 +184,24 @@ def test_small_compressed_or_other_files_stay_per_line(shared_data, tmp_path, mo
     assert not native.eligible(str(page_file), "twitter-v1")
     assert not native.eligible(str(shared_data / REAL / "twarccsv-flat.jsonl"), None)
     assert not native.eligible("-", None)
+
+
+def test_long_posts_take_text_and_tags_from_note_tweet(tmp_path, monkeypatch):
+    """A post over 280 characters: ``text`` and ``entities`` hold its first 280 only. A retweet of
+    one shows the whole text too; pages with one are left to the per-line readers."""
+    whole = "Long thread " + "x" * 300 + " #MeToo #HowIWillChange"
+    note = {"text": whole, "entities": {"hashtags": [{"start": 313, "end": 320, "tag": "MeToo"},
+                                                      {"start": 321, "end": 337, "tag": "HowIWillChange"}]}}
+    long_post = {"id": "200000000000000001", "text": whole[:280], "author_id": "5", "note_tweet": note}
+    retweet = {"id": "200000000000000002", "text": "RT @five: " + whole[:130], "author_id": "6",
+               "referenced_tweets": [{"type": "retweeted", "id": "200000000000000001"}]}
+    page = msgspec.json.encode({"data": [retweet], "includes": {"tweets": [long_post], "users": [
+        {"id": "5", "username": "five"}, {"id": "6", "username": "six"}]}}) + b"\n"
+    path = tmp_path / "long.jsonl"
+    path.write_bytes(_after_a_mebibyte(page, msgspec.json.encode({"data": [long_post]}) + b"\n"))
+    _assert_same(path, tmp_path, monkeypatch)
+    with duckdb.connect(str(tmp_path / "native.duckdb"), read_only=True) as con:
+        rows = con.execute("select post_id, text, hashtags from posts where post_id in "
+                           "('200000000000000001', '200000000000000002') order by post_id").fetchall()
+    assert rows == [("200000000000000001", whole, ["metoo", "howiwillchange"]),
+                    ("200000000000000002", whole, ["metoo", "howiwillchange"])]

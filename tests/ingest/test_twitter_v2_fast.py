@@ -190,3 +190,12 @@ def test_slices_are_arrow_identical_with_many_pages(simulated_twarc2):
     fast, generic = _slice_both_ways(piece)
     _assert_same_chunk(fast, generic)
     assert isinstance(chunks.read_ipc(fast.posts), pa.Table) and fast.records > 0
+
+
+def test_a_long_post_is_left_to_the_generic_path():
+    """``note_tweet`` holds the whole text and tags of a post over 280 characters."""
+    note = {"text": "x" * 300 + " #MeToo", "entities": {"hashtags": [{"start": 301, "end": 307, "tag": "MeToo"}]}}
+    line = msgspec.json.encode({"data": [{"id": "1", "text": "x" * 280, "note_tweet": note}]})
+    assert twitter_v2_fast.read_page(line) is None
+    [record] = _generic_items(line)
+    assert record.post.text == note["text"] and record.post.hashtags == ["metoo"]

@@ -24,6 +24,9 @@ Definitions the analyses rely on:
 - ``root_id`` is ``conversation_id`` (for a tweet that is not a reply, its own id).
 - A retweet's ``text`` and hashtags are the retweeted tweet's when it is at hand (the retweet's own
   text is cut at 140 characters), else its own.
+- A post longer than 280 characters, when ``note_tweet`` was requested, has its whole text and
+  its tags in ``note_tweet`` (``text`` and ``entities`` hold the first 280 characters' only); they
+  are taken from there.
 - ``lang`` codes that name no language (``und``, ``zxx``, ``qme``...) become null.
 - A tweet without ``created_at`` (not requested in ``tweet.fields``) gets its time from its id:
   tweet ids are Snowflake ids whose high bits are milliseconds since 2010-11-04
@@ -229,10 +232,8 @@ def _post(tweet: dict, lookup: _Lookup, top_level: bool) -> Post:
     elif parent is not None:
         parent_author_id = parent.get("author_id")
     content = parent if kind == "repost" and parent is not None and type(parent.get("text")) is str else tweet
-    text = content.get("text")
-    if type(text) is not str:
-        text = None
-    hashtags, forms = _tags(content.get("entities"), text)
+    text, entities = _long_form(content)
+    hashtags, forms = _tags(entities, text)
     lang = get("lang")
     metrics = get("public_metrics")
     if type(metrics) is not dict:
@@ -263,6 +264,16 @@ def _post(tweet: dict, lookup: _Lookup, top_level: bool) -> Post:
 
 
 _EMPTY: dict = {}
+
+
+def _long_form(tweet: dict) -> tuple[str | None, Any]:
+    """``(text, entities)``: of ``note_tweet`` for a post longer than 280 characters (``text``
+    then holds its first 280 and ``entities`` their tags only), else the tweet's own."""
+    note = tweet.get("note_tweet")
+    if type(note) is dict and type(note.get("text")) is str and note["text"]:
+        return note["text"], note.get("entities")
+    text = tweet.get("text")
+    return (text if type(text) is str else None), tweet.get("entities")
 
 
 def _reference(refs: Any, lookup: _Lookup) -> tuple[str, str | None, dict | None]:

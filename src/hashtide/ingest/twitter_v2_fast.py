@@ -64,6 +64,7 @@ class _Tweet(msgspec.Struct, gc=False):
     created_at: str | None = None
     author_id: str | None = None
     author: msgspec.UnsetType = msgspec.UNSET  # an inlined author: the generic path's
+    note_tweet: msgspec.UnsetType = msgspec.UNSET  # a post over 280 characters: the generic path's
     conversation_id: str | None = None
     lang: str | None = None
     entities: _Entities | None = None

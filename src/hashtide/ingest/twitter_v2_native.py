@@ -10,8 +10,8 @@ the byte offset of each page's line and the file's name.
 
 The per-line readers (:mod:`hashtide.ingest.twitter_v2`) stay the reference, and keep every line
 this path is not sure of. A page is read here only when it is *plain*: a non-empty ``data`` of
-tweets that each have an id and a text, ``errors`` absent or a list, no inlined ``author`` or
-flattened reference, times in the API's own form, ids unique within the page's ``includes``.
+tweets that each have an id and a text, ``errors`` absent or a list, no inlined ``author``,
+``note_tweet`` or flattened reference, times in the API's own form, ids unique within the page's ``includes``.
 Every other line (not JSON, not a page, a counts page, an odd page) is read by the per-line
 readers, in file order with the plain pages, with its own line number and raw bytes when it is
 set aside. DuckDB yields one row per non-blank line; :class:`Lines` pairs each row with its line, and a
@@ -56,7 +56,7 @@ _TWEET = ("STRUCT(id VARCHAR, text VARCHAR, created_at VARCHAR, author_id VARCHA
           "conversation_id VARCHAR, lang VARCHAR, entities STRUCT(hashtags STRUCT(tag VARCHAR)[]), "
           "referenced_tweets STRUCT(type VARCHAR, id VARCHAR, text JSON)[], in_reply_to_user_id VARCHAR, "
           "public_metrics STRUCT(like_count JSON, retweet_count JSON, reply_count JSON, "
-          "quote_count JSON), geo STRUCT(place_id VARCHAR, country_code VARCHAR))")
+          "quote_count JSON), geo STRUCT(place_id VARCHAR, country_code VARCHAR), note_tweet JSON)")
 _USER = ("STRUCT(id VARCHAR, username VARCHAR, name VARCHAR, location VARCHAR, created_at VARCHAR, "
          "verified JSON, public_metrics STRUCT(followers_count JSON))")
 _COLUMNS = ("{data: '" + _TWEET + "[]', includes: 'STRUCT(users " + _USER + "[], tweets " + _TWEET
@@ -111,6 +111,7 @@ _PLAIN = " and ".join([
     "coalesce(len(data) > 0, false)",
     "(errors is null or json_type(errors) = 'ARRAY')",
     _none("tweets", "o is null or o.id is null or o.id = '' or o.text is null or o.author is not null "
+          "or o.note_tweet is not null "
           f"or (o.created_at is not null and not {_api_time('o.created_at')}) "
           "or len(list_filter(o.referenced_tweets, lambda r: r is null or r.text is not null)) > 0"),
     _none("users", f"o is null or o.id is null or o.id = '' or (o.created_at is not null and not {_api_time('o.created_at')})"),

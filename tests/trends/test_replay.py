@@ -50,6 +50,27 @@ def test_real_twarc2_pages_give_the_readers_rows(shared_data: Path):
     assert sum(_assert_same_rows(path) for path in pages) > 1000
 
 
+def test_long_posts_show_the_tags_of_note_tweet(tmp_path: Path):
+    """A post over 280 characters keeps its whole text and tags in ``note_tweet``, also when it
+    is the subject of a retweet; one long post has no entities and its tags are in its text."""
+    import msgspec
+
+    whole = "y" * 300 + " #MeToo"
+    note = {"text": whole, "entities": {"hashtags": [{"start": 301, "end": 307, "tag": "MeToo"}]}}
+    long_post = {"id": "200000000000000001", "text": whole[:280], "author_id": "5", "note_tweet": note,
+                 "entities": {"hashtags": []}, "created_at": "2017-10-15T20:21:00.000Z"}
+    bare = {"id": "200000000000000003", "text": "z" * 280, "note_tweet": {"text": "z" * 290 + " #Bare"},
+            "created_at": "2017-10-15T20:23:00.000Z"}
+    retweet = {"id": "200000000000000002", "text": "RT @five: yyy", "author_id": "6", "entities": {"hashtags": []},
+               "referenced_tweets": [{"type": "retweeted", "id": long_post["id"]}],
+               "created_at": "2017-10-15T20:22:00.000Z"}
+    path = tmp_path / "long.jsonl"
+    path.write_bytes(msgspec.json.encode({"data": [long_post, retweet, bare], "includes": {"tweets": [long_post]}})
+                     + b"\n")
+    assert _assert_same_rows(path) == 3
+    assert _replayed(path)[0].column("hashtags").to_pylist() == [["metoo"], ["metoo"], ["bare"]]
+
+
 @pytest.fixture(scope="module")
 def twarc2_files(tiny_world) -> list[Path]:
     return sorted(tiny_world.glob("twitter/twarc2-*.jsonl"))

@@ -36,10 +36,26 @@ MAX_PAGE_BYTES = 16 << 20
 
 _TWEET = ("STRUCT(id VARCHAR, text VARCHAR, created_at VARCHAR, author_id VARCHAR, lang VARCHAR, "
           "entities STRUCT(hashtags STRUCT(tag VARCHAR)[]), referenced_tweets STRUCT(type VARCHAR, id VARCHAR)[], "
-          "geo STRUCT(place_id VARCHAR, country_code VARCHAR))")
+          "geo STRUCT(place_id VARCHAR, country_code VARCHAR), "
+          "note_tweet STRUCT(text VARCHAR, entities STRUCT(hashtags STRUCT(tag VARCHAR)[])))")
 _COLUMNS = ("{data: '" + _TWEET + "[]', includes: 'STRUCT(tweets " + _TWEET
             + "[], places STRUCT(id VARCHAR, country_code VARCHAR)[])', errors: 'JSON', meta: 'JSON'}")
 _NO_LANGUAGE = pa.array(sorted(NO_LANGUAGE))
+
+
+
+def _long(x: str) -> str:
+    """Whether tweet ``x`` is a post over 280 characters whose whole text is in ``note_tweet``."""
+    return f"coalesce({x}.note_tweet.text, '') <> ''"
+
+
+def _entities(x: str) -> str:
+    return f"(case when {_long(x)} then {x}.note_tweet.entities else {x}.entities end)"
+
+
+def _text(x: str) -> str:
+    return f"(case when {_long(x)} then {x}.note_tweet.text else {x}.text end)"
+
 
 # One row per tweet of ``data``. The retweeted tweet is the first "retweeted" reference with an
 # id, looked up in the page's includes (the last copy of an id wins, as in a dict); a retweet
@@ -76,10 +92,10 @@ select
     case when len(list_filter(t.referenced_tweets, lambda r: r.type = 'retweeted' and r.id is not null)) > 0
          then 'repost' end as repost,
     coalesce(nullif(t.geo.country_code, ''), nullif(place_country, '')) as country,
-    list_filter(list_transform(case when subject.text is not null then subject.entities else t.entities end.hashtags,
+    list_filter(list_transform(case when subject.text is not null then {_entities('subject')} else {_entities('t')} end.hashtags,
                                lambda h: h.tag), lambda tag: tag is not null) as forms,
-    case when subject.text is not null then (case when subject.entities is null then subject.text end)
-         when t.entities is null then t.text end as bare_text
+    case when subject.text is not null then (case when {_entities('subject')} is null then {_text('subject')} end)
+         when {_entities('t')} is null then {_text('t')} end as bare_text
 from tweets
 """
 

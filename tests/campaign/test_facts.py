@@ -100,6 +100,24 @@ def test_origin_tie_is_broken_by_post_id(tmp_path):
             assert c.facts()["origin"]["post_id"] == "51"
 
 
+def test_posts_without_a_time_are_in_no_figure(tmp_path):
+    """An id older than 2010 collected without ``created_at`` has no time: no timeline, window or
+    order can place it, so no figure counts it (it used to crash the peak's bucket)."""
+    import msgspec
+
+    undated = [msgspec.structs.replace(tw(str(i), 0, f"old{i}", 1), created_at=None) for i in range(5)]
+    undated.append(msgspec.structs.replace(tw("r", 0, "rt", 1, kind="repost", parent="3"), created_at=None))
+    dated = [tw("70", 10, "a", 1), tw("71", 20, "b", 1, kind="reply", parent="70"), tw("72", 30, "c", 1, kind="repost", parent="0")]
+    with Corpus.open(tmp_path / "undated.duckdb") as corpus:
+        corpus.write_posts(undated + dated)
+        with Campaign(corpus, "metoo", reveal_authors=True) as c:
+            facts = c.facts()
+            reposts = c.figure_posts("by_kind.repost").column("post_id").to_pylist()
+    assert facts["posts"] == 3 and facts["origin"]["post_id"] == "70" and facts["replies_to_origin"] == 1
+    assert facts["peak"]["posts"] == 3 and [row["posts"] for row in facts["timeline"]] == [3]
+    assert facts["distinct_authors"] == 3 and reposts == ["72"]
+
+
 def test_tag_nobody_used(story):
     with Campaign(story, "#nothere") as c:
         facts = c.facts()

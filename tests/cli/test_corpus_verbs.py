@@ -226,3 +226,17 @@ def test_ingest_refuses_an_archive_saying_how_to_extract_it(tmp_path):
     result = invoke("ingest", str(path), "-c", str(tmp_path / "c.duckdb"))
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "a zip archive" in result.output and "unzip" in result.output
+
+
+def test_info_counts_posts_without_a_time(tmp_path):
+    from hashtide.corpus import Corpus
+    from hashtide.model import Post
+
+    path = tmp_path / "undated.duckdb"
+    with Corpus.open(path) as store:
+        store.write_posts([Post(platform="twitter", post_id="20", created_at=None, hashtags=["old"]),
+                           Post(platform="twitter", post_id="21", created_at=1_508_098_860_000_000)])
+    facts = json.loads(invoke("info", "-c", str(path), "--json").stdout)
+    assert (facts["posts"], facts["undated"]) == (2, 1)
+    assert facts["top_hashtags"] == [{"tag": "#old", "key": "old", "posts": 1}]  # a key without its form
+    assert "1 post has no known time" in invoke("info", "-c", str(path)).stdout

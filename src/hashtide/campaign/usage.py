@@ -68,9 +68,12 @@ def carrying(posts: ir.Table, key) -> ir.Table:
 
 
 def window(table: ir.Table) -> ir.Table:
-    """Rows with ``since <= created_at < until`` (either bound may be open, i.e. null)."""
+    """Rows with ``since <= created_at < until`` (either bound may be open, i.e. null). A post
+    whose time is unknown (an id older than 2010 collected without ``created_at``) is in no
+    window: it cannot be placed on a timeline, nor before or after another."""
     since, until = ARGS.since.as_scalar(), ARGS.until.as_scalar()
-    return table.filter(since.isnull() | (table.created_at >= since), until.isnull() | (table.created_at < until))
+    return table.filter(table.created_at.notnull(), since.isnull() | (table.created_at >= since),
+                        until.isnull() | (table.created_at < until))
 
 
 def windowed_posts() -> ir.Table:

@@ -213,6 +213,10 @@ def info(
         return
     out.print(f"[bold]{facts['posts']:,}[/] posts ({facts['referenced']:,} known only from embedded copies), "
               f"{facts['users']:,} accounts, from {facts['first_post']} to {facts['last_post']}")
+    if facts["undated"]:
+        some = "1 post has" if facts["undated"] == 1 else f"{facts['undated']:,} posts have"
+        out.print(f"{some} no known time (ids older than 2010 collected without created_at): "
+                  "in no campaign, trend or window")
     table = Table("platform", "original", "repost", "reply", "quote", "posts", show_edge=False)
     for platform, kinds in facts["platform_kinds"].items():
         table.add_row(platform, *(f"{kinds.get(k, 0):,}" for k in ("original", "repost", "reply", "quote")),

@@ -22,15 +22,17 @@ def top_hashtags(corpus: Corpus, limit: int = 10) -> list[dict[str, Any]]:
         """,
         [limit],
     ).fetchall()
-    return [{"tag": "#" + shown, "key": tag, "posts": posts} for tag, shown, posts in rows]
+    # a post written through the Python API may carry keys without their display forms
+    return [{"tag": "#" + (shown or tag), "key": tag, "posts": posts} for tag, shown, posts in rows]
 
 
 def summary(corpus: Corpus, top: int = 10) -> dict[str, Any]:
-    """Posts in total, by platform and kind, the time range, top tags, quarantine by reason."""
+    """Posts in total, by platform and kind, the time range (and posts with no time), top tags,
+    quarantine by reason."""
     con = corpus.con
-    posts, top_level, first, last = con.execute(
+    posts, top_level, first, last, dated = con.execute(
         "select count(*), count(*) filter (where top_level), "
-        "epoch_us(min(created_at)), epoch_us(max(created_at)) from posts"
+        "epoch_us(min(created_at)), epoch_us(max(created_at)), count(created_at) from posts"
     ).fetchall()[0]
     by = lambda column: dict(  # noqa: E731
         con.execute(f"select {column}, count(*) from posts group by 1 order by 2 desc, 1").fetchall()
@@ -57,6 +59,7 @@ def summary(corpus: Corpus, top: int = 10) -> dict[str, Any]:
         "platform_kinds": by_platform_kind,
         "first_post": iso(first),
         "last_post": iso(last),
+        "undated": posts - dated,  # no time known: in no campaign, trend or window
         "users": con.execute("select count(*) from users").fetchall()[0][0],
         "top_hashtags": top_hashtags(corpus, top),
         "quarantined": sum(quarantine.values()),

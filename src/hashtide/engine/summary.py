@@ -36,7 +36,7 @@ def top_hashtags(posts, limit: int = 10) -> list[dict[str, Any]]:
     first = ibis.row_number().over(group_by=forms.tag, order_by=[ibis.desc(forms.n), ibis.desc(forms.form)])
     ranked = forms.mutate(rank=first, total=forms.n.sum().over(group_by=forms.tag))
     top = ranked.filter(ranked.rank == 0).order_by([ibis.desc("total"), "tag"]).limit(limit)
-    return [{"tag": "#" + r["form"], "key": r["tag"], "posts": r["total"]} for r in _rows(top)]
+    return [{"tag": "#" + (r["form"] or r["tag"]), "key": r["tag"], "posts": r["total"]} for r in _rows(top)]
 
 
 def _iso(moment) -> str | None:
@@ -52,7 +52,7 @@ def summary(engine, top: int = 10) -> dict[str, Any]:
     posts = engine.posts()
     totals = _rows(posts.aggregate(
         posts=posts.count(), top_level=posts.count(where=posts.top_level),
-        first=posts.created_at.min(), last=posts.created_at.max(),
+        first=posts.created_at.min(), last=posts.created_at.max(), dated=posts.created_at.count(),
     ))[0]
     platform_kinds: dict[str, dict[str, int]] = {}
     for row in _counts(posts, "platform", "kind", order_by_count=False):
@@ -71,6 +71,7 @@ def summary(engine, top: int = 10) -> dict[str, Any]:
         "platform_kinds": platform_kinds,
         "first_post": _iso(totals["first"]),
         "last_post": _iso(totals["last"]),
+        "undated": totals["posts"] - totals["dated"],
         "users": _rows(users.aggregate(n=users.count()))[0]["n"],
         "top_hashtags": top_hashtags(posts, top),
         "quarantined": sum(quarantine.values()),

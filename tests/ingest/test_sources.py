@@ -121,6 +121,14 @@ def test_any_bytes_give_documents_that_tile_them(parts):
     assert sum(len(d.raw) for d in found) <= len(data)
 
 
+def test_json_nested_deeper_than_the_stack_is_a_bad_document():
+    deep = b"[" * 100_000 + b"]" * 100_000
+    found = docs(b'{"a": 1}\n' + deep + b"\n" + b'{"b": 2}\n' + b'{"c": ' + deep + b"}\n")
+    assert [(d.line, d.value, d.error) for d in found] == [
+        (1, {"a": 1}, None), (2, None, "invalid JSON (nested too deeply)"), (3, {"b": 2}, None),
+        (4, None, "invalid JSON (nested too deeply)")]
+
+
 def test_inner_suffix_looks_through_compression():
     assert inner_suffix("x/posts.csv.gz") == ".csv" and inner_suffix("a.jsonl") == ".jsonl"
 

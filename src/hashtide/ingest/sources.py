@@ -47,6 +47,9 @@ except ImportError:  # pragma: no cover - zstandard is a dependency
 # What reading a damaged or cut file raises: gzip's zlib.error and EOFError, bz2's OSError, zstd's.
 READ_ERRORS = (OSError, EOFError, zlib.error, DecompressionError, lzma.LZMAError)
 BOM = b"\xef\xbb\xbf"  # UTF-8's byte order mark
+# What decoding a line that is not JSON raises: msgspec's error, bad UTF-8, or, for nesting deeper
+# than the interpreter's stack allows (``[[[[...``), RecursionError.
+JSON_ERRORS = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
 
 
 class SourceError(Exception):
@@ -269,7 +272,7 @@ def iter_documents(stream: BinaryIO) -> Iterator[Document]:
                 raw = b"".join(pending)
                 try:
                     value = _decode(raw)
-                except (msgspec.DecodeError, UnicodeDecodeError):
+                except JSON_ERRORS:
                     if size <= MAX_DOCUMENT:
                         continue
                     yield Document(*start, raw, None, "multi-line JSON document too large or malformed")
@@ -292,7 +295,7 @@ def iter_documents(stream: BinaryIO) -> Iterator[Document]:
             try:
                 yield Document(number, offset, line, _decode(stripped), None)
                 break
-            except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+            except JSON_ERRORS as exc:
                 end = _end_of_first(line, exc)
                 first = _first_of_several(line, end)
                 if first is not None:  # documents written back to back on one line: `{...}{...}` or `{...}{`
@@ -308,7 +311,7 @@ def iter_documents(stream: BinaryIO) -> Iterator[Document]:
         raw = b"".join(pending)
         try:
             yield Document(*start, raw, _decode(raw), None)
-        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        except JSON_ERRORS as exc:
             yield Document(*start, raw, None, _json_reason(raw.strip(), exc))
 
 
@@ -332,7 +335,7 @@ def _first_of_several(line: bytes, end: int) -> Any:
         return None
     try:
         value = _decode(line[:end].strip())
-    except (msgspec.DecodeError, UnicodeDecodeError):
+    except JSON_ERRORS:
         return None
     return value if isinstance(value, (dict, list)) else None
 
@@ -340,6 +343,8 @@ def _first_of_several(line: bytes, end: int) -> Any:
 def _json_reason(stripped: bytes, exc: Exception) -> str:
     if isinstance(exc, UnicodeDecodeError):
         return f"invalid UTF-8 (byte {exc.start})"
+    if isinstance(exc, RecursionError):
+        return "invalid JSON (nested too deeply)"
     if stripped[:1] not in (b"{", b"[", b'"'):
         return "not JSON (a line of plain text)"
     message = str(exc)

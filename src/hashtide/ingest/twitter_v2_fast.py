@@ -16,6 +16,7 @@ from __future__ import annotations
 import msgspec
 
 from hashtide.ingest.items import Item, Record, Referenced, Skip
+from hashtide.ingest.sources import JSON_ERRORS
 from hashtide.ingest.twitter_v2 import (
     NO_LANGUAGE,
     PLATFORM,
@@ -130,7 +131,7 @@ def read_page(line: bytes) -> list[Item] | None:
     not of the plain shape (the caller then decodes it generically, with identical results)."""
     try:
         page = _DECODER.decode(line)
-    except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
+    except (msgspec.ValidationError, *JSON_ERRORS):
         return None
     if not page.data:  # an empty page is sniffed on its meta keys: the generic path's
         return None

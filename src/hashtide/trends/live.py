@@ -21,6 +21,7 @@ import pyarrow as pa
 from hashtide.ingest import chunks, twitter_v2, twitter_v2_fast
 from hashtide.ingest.formats import Detector
 from hashtide.ingest.items import Record
+from hashtide.ingest.sources import JSON_ERRORS
 from hashtide.model import Post, posts_to_arrow
 from hashtide.trends import replay
 from hashtide.trends.charts import Alerts, BucketCharts, ScopeFilter, alert_row, iso
@@ -121,7 +122,7 @@ class PostStream:
                 return [item.post for item in items if isinstance(item, Record)]
         try:
             value: Any = msgspec.json.decode(raw)
-        except (msgspec.DecodeError, UnicodeDecodeError):
+        except JSON_ERRORS:
             self.rejected += 1
             return []
         found: list[Post] = []

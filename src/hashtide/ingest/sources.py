@@ -115,7 +115,6 @@ def compression_of(head: bytes) -> str | None:
     ('gzip', 'bzip2', None)
     >>> compression_of(b"\\xfd7zXZ\\x00")
     'xz'
-
     """
     return next((kind for magic, kind in MAGIC.items() if head.startswith(magic)), None)
 

@@ -188,6 +188,21 @@ def test_a_utf16_twarc_csv_gives_the_posts_of_its_utf8_copy(twarc_csv, tmp_path)
 # Mapped columns, spreadsheets
 
 
+def test_counters_out_of_range_are_unknown_not_a_crash(tmp_path):
+    from hashtide.corpus import Corpus
+    from hashtide.ingest import ingest
+
+    path = tmp_path / "counts.csv"
+    path.write_text("id,created_at,text,author_followers,likes\n"
+                    "1,2017-10-15 20:21:00,#MeToo,99999999999999999999999,-5\n"
+                    "2,2017-10-15 20:22:00,#MeToo,9223372036854775807,12.0\n")
+    with Corpus.open(tmp_path / "c.duckdb") as corpus:
+        report = ingest(corpus, [str(path)])
+        rows = corpus.con.execute("select post_id, author_followers, likes from posts order by post_id").fetchall()
+    assert (report.ingested, report.rejected) == (2, 0)
+    assert rows == [("1", None, None), ("2", 9223372036854775807, 12)]
+
+
 def test_mapped_csv():
     data = b"ID,date,body,who,tags\n7,2017-10-15 20:21:00,Me too,alice,\"#MeToo, #HowIWillChange\"\n8,1508098860,#Other text,bob,\n"
     mapping = {"post_id": "ID", "created_at": "date", "text": "body", "author_handle": "who", "hashtags": "tags"}

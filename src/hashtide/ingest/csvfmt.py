@@ -297,17 +297,25 @@ def _parse_time(value: str) -> int | None:
 
 
 def _int(value: str | None) -> int | None:
-    """Counters: pandas writes an integer column with gaps as floats (``12.0``)."""
+    """A counter, or None when it is not a non-negative int64 (as :func:`twitter_v2.count`):
+    pandas writes an integer column with gaps as floats (``12.0``).
+
+    >>> [_int(v) for v in ("12", "12.0", "-1", "9223372036854775808", "1e3", "", "n/a")]
+    [12, 12, None, None, 1000, None, None]
+    """
     if not value:
         return None
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         try:
-            number = float(value)
+            real = float(value)
         except ValueError:
             return None
-        return int(number) if number.is_integer() and abs(number) < 2**63 else None
+        if not real.is_integer() or abs(real) >= 2**63:
+            return None
+        number = int(real)
+    return number if 0 <= number < 2**63 else None
 
 
 def _tag_list(value: str | None) -> list[str]:

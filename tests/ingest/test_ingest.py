@@ -389,3 +389,15 @@ def test_rejects_are_stored_in_batches_not_held_to_the_end(tmp_path, shared_data
         report = ingest(corpus, [str(source)])
         assert corpus.con.execute("select count(*) from quarantine").fetchone()[0] == report.rejected == 35
     assert len(flushes) >= 4 and max(flushes) <= 10
+
+
+def test_a_json_array_written_one_tweet_per_line_is_read_whole(tmp_path, shared_data):
+    """``"[" + ",\\n".join(tweets) + "]"``, a common way to save a list: every tweet ingested, no
+    bracket or comma counted as a record or quarantined."""
+    tweets = (shared_data / V2 / "twarccsv-flat.jsonl").read_bytes().splitlines()[:40]
+    path = tmp_path / "array.json"
+    path.write_bytes(b"[" + b",\n".join(tweets) + b"]\n")
+    with Corpus.open(tmp_path / "c.duckdb") as corpus:
+        report = ingest(corpus, [str(path)])
+        quarantined = corpus.con.execute("select count(*) from quarantine").fetchall()[0][0]
+    assert (report.records, report.ingested, report.rejected, quarantined) == (40, 40, 0, 0)

@@ -184,3 +184,38 @@ def test_documents_written_back_to_back_on_one_line():
 def test_compact_document_then_pretty_copy_opened_on_the_same_line():
     data = b'{"id": 1}{\n\t"id": 1\n}\n'
     assert [d.value for d in docs(data)] == [{"id": 1}, {"id": 1}]
+
+
+objects = st.lists(json_values.filter(lambda v: isinstance(v, (dict, list))).map(lambda v: {"v": v}),
+                   min_size=1, max_size=8)
+
+
+@settings(max_examples=150, deadline=None)
+@given(objects, st.sampled_from(["[first,", "[ alone", "[ alone, ] alone"]))
+def test_an_array_written_one_element_per_line_gives_its_elements(values, layout):
+    """``"[" + ",\\n".join(...) + "]"`` and its kin: each element a document of its own, with its
+    line and offset; the brackets and commas between them are no records."""
+    lines = [json.dumps(v).encode() for v in values]
+    if layout == "[first,":
+        data = b"[" + b",\n".join(lines) + b"]\n"
+    elif layout == "[ alone":
+        data = b"[\n" + b",\n".join(lines) + b"]\n"
+    else:
+        data = b"[\n" + b",\n".join(lines) + b"\n]\n"
+    found = docs(data)
+    assert all(d.error is None for d in found)
+    # one element alone on its line with both brackets is a whole array: one document
+    assert [v for d in found for v in (d.value if isinstance(d.value, list) else [d.value])] == values
+    for d in found:
+        assert data[d.offset: d.offset + len(d.raw)] == d.raw and json.loads(d.raw) == d.value
+        assert data[:d.offset].count(b"\n") + 1 == d.line
+
+
+def test_an_envelope_split_across_lines_keeps_its_elements():
+    """A Reddit Listing with one child per line: the children are read, the envelope's first line
+    is set aside (it is no whole document), nothing is read twice."""
+    data = (b'{"kind":"Listing","data":{"after":null,"children":[\n'
+            b'{"kind":"t1","data":{"id":"a"}},\n{"kind":"t1","data":{"id":"b"}}]}}\n')
+    found = docs(data)
+    assert [(d.line, d.error) for d in found] == [(1, "unterminated JSON document"), (2, None), (3, None)]
+    assert [d.value["data"]["id"] for d in found[1:]] == ["a", "b"]

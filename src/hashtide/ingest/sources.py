@@ -1,10 +1,12 @@
-"""Where records come from: files (plain, .gz, .bz2, .zst) or stdin, split into JSON documents.
+"""Where records come from: files (plain, .gz, .bz2, .zst, .xz) or stdin, split into JSON documents.
 
 A JSON source is read line by line, in bounded memory. A line that decodes is a document. A line
 that opens a pretty-printed document (``{`` or ``[`` and not closed on that line) starts a
-multi-line document that ends where a line at column 0 closes it and the whole decodes. Anything
-else (a truncated line, a plain-text line between documents) is a *bad document*: it keeps its raw
-bytes and the decoder's reason, and the pipeline quarantines it.
+multi-line document that ends where a line at column 0 closes it and the whole decodes. An array
+written one element per line (``[{...},`` then ``{...},`` ... ``{...}]``) gives its elements, each
+with its own line; the brackets and commas between them are no records. Anything else (a truncated
+line, a plain-text line between documents) is a *bad document*: it keeps its raw bytes and the
+decoder's reason, and the pipeline quarantines it.
 """
 
 from __future__ import annotations
@@ -282,15 +284,18 @@ def iter_documents(stream: BinaryIO) -> Iterator[Document]:
                 continue
             if line[:1] not in (b" ", b"\t", b"\n", b"\r", b'"') and line.strip():
                 # A line at column 0 that neither continues nor closes: the pending block was
-                # not a document after all. Set it aside and read this line afresh.
-                yield Document(*start, b"".join(pending[:-1]), None, "unterminated JSON document")
+                # not a document after all. Set it aside (unless it was only an array's opening
+                # bracket, with its elements on lines of their own) and read this line afresh.
+                block = b"".join(pending[:-1])
+                if block.strip() != b"[":
+                    yield Document(*start, block, None, "unterminated JSON document")
                 pending, size = [], 0
             else:
                 continue
         while True:
             stripped = line.strip()
-            if not stripped:
-                break
+            if not stripped or _PUNCTUATION.fullmatch(stripped):
+                break  # blank, or the commas and closing brackets between an array's elements
             try:
                 yield Document(number, offset, line, _decode(stripped), None)
                 break
@@ -300,6 +305,11 @@ def iter_documents(stream: BinaryIO) -> Iterator[Document]:
                 if first is not None:  # documents written back to back on one line: `{...}{...}` or `{...}{`
                     yield Document(number, offset, line[:end], first, None)
                     line, offset = line[end:], offset + end
+                    continue
+                if stripped[:1] == b"[" and _leads_elements(stripped[1:]):
+                    # `[{...},`: an array written one element per line; the bracket is no record
+                    skip = len(line) - len(line.lstrip()) + 1
+                    line, offset = line[skip:], offset + skip
                     continue
                 if _opens_document(stripped):
                     pending, start, size = [line], (number, offset), len(line)
@@ -315,6 +325,19 @@ def iter_documents(stream: BinaryIO) -> Iterator[Document]:
 
 
 _TRAILING = re.compile(r"trailing characters \(byte (\d+)\)")
+_PUNCTUATION = re.compile(rb"[\]},\s]+")  # what follows an array's element on its line: `,`, `]`, `]}}`
+
+
+def _leads_elements(rest: bytes) -> bool:
+    """Whether ``rest`` (a line less its opening ``[``) starts with a whole object or array
+    followed by a comma or a closing bracket: the first line of an array written one element per
+    line, ``[{...},``. A pretty-printed document's first line, ``[{"a": 1,``, is not."""
+    try:
+        _decode(rest)
+        return False  # `[{...}` alone: a cut array, not elements on lines of their own
+    except JSON_ERRORS as exc:
+        end = _end_of_first(rest, exc)
+        return _first_of_several(rest, end) is not None and rest[end:].lstrip()[:1] in (b",", b"]")
 
 
 def _end_of_first(line: bytes, exc: Exception) -> int:

@@ -118,6 +118,20 @@ def test_posts_without_a_time_are_in_no_figure(tmp_path):
     assert facts["distinct_authors"] == 3 and reposts == ["72"]
 
 
+def test_the_report_leaves_posts_without_a_time_out_too(tmp_path):
+    """Its related tags' curves read the corpus' posts, not the campaign's table."""
+    import msgspec
+
+    from hashtide.report.data import gather
+
+    dated = [tw(str(100 + i), 10 * i, f"a{i}", 1, tags=("metoo", "whatiwilldo")) for i in range(30)]
+    undated = msgspec.structs.replace(tw("7", 0, "old", 1, tags=("metoo", "whatiwilldo")), created_at=None)
+    with Corpus.open(tmp_path / "undated.duckdb") as corpus:
+        corpus.write_posts(dated + [undated])
+        data = gather(corpus, "#MeToo")
+    assert data["facts"]["posts"] == 30 and data["related_curves"]
+
+
 def test_tag_nobody_used(story):
     with Campaign(story, "#nothere") as c:
         facts = c.facts()

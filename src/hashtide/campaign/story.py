@@ -51,8 +51,9 @@ MIN_AFFINITY = 0.5
 
 @dataclass(frozen=True)
 class Sources:
-    """Ibis expressions bound to the corpus: its posts in the window, and the posts using the
-    tag (the campaign's materialised table), for analyses written outside this package."""
+    """Ibis expressions bound to the corpus: its posts in the window (posts with no known time are
+    in none), and the posts using the tag (the campaign's materialised table), for analyses
+    written outside this package."""
 
     posts: ir.Table
     uses: ir.Table
@@ -97,6 +98,7 @@ class Campaign:
     def src(self) -> Sources:
         backend = self.corpus.ibis
         posts = backend.table("posts")
+        posts = posts.filter(posts.created_at.notnull())  # a post with no known time is in no window
         if self.since is not None:
             posts = posts.filter(posts.created_at >= ibis.literal(_utc(self.since)))
         if self.until is not None:

@@ -219,3 +219,16 @@ def test_an_envelope_split_across_lines_keeps_its_elements():
     found = docs(data)
     assert [(d.line, d.error) for d in found] == [(1, "unterminated JSON document"), (2, None), (3, None)]
     assert [d.value["data"]["id"] for d in found[1:]] == ["a", "b"]
+
+
+def test_a_zstd_bomb_is_decompressed_a_little_at_a_time():
+    """Memory is bounded by the batch, not by the compression ratio of the input."""
+    from hashtide.ingest import sources
+
+    data = b'{"id":"1","text":"#metoo"}\n' * 4_000_000  # 108 MB that zstd packs into a few KB
+    stream = sources._ZstdFrames(io.BytesIO(zstandard.ZstdCompressor().compress(data)), owned=False)
+    largest = total = 0
+    while not stream.ended:
+        step = stream._step()
+        largest, total = max(largest, len(step)), total + len(step)
+    assert total == len(data) and largest <= 32 << 20

@@ -240,3 +240,21 @@ def test_info_counts_posts_without_a_time(tmp_path):
     assert (facts["posts"], facts["undated"]) == (2, 1)
     assert facts["top_hashtags"] == [{"tag": "#old", "key": "old", "posts": 1}]  # a key without its form
     assert "1 post has no known time" in invoke("info", "-c", str(path)).stdout
+
+
+def test_ingest_reads_json_saved_as_utf16_by_powershell(tmp_path, shared_data):
+    """Windows PowerShell 5's ``twarc2 ... > tweets.jsonl`` writes UTF-16 with a byte order mark
+    and CRLF; piped, the same. Both give the posts of the UTF-8 file."""
+    text = (shared_data / V2 / "twarccsv-flat.jsonl").read_text(encoding="utf-8")
+    utf16 = text.replace("\n", "\r\n").encode("utf-16")
+    path = tmp_path / "tweets.jsonl"
+    path.write_bytes(utf16)
+    for source, data in ((str(path), None), ("-", utf16)):
+        result = invoke("ingest", source, "-c", str(tmp_path / f"{len(source)}.duckdb"), "--json", input=data)
+        assert result.exit_code == 0, result.output
+        account = json.loads(result.stdout)["files"][0]
+        assert (account["format"], account["ingested"], account["rejected"]) == ("twitter-v2", 100, 0), source
+    with duckdb.connect(str(tmp_path / "1.duckdb"), read_only=True) as piped, \
+            duckdb.connect(str(tmp_path / f"{len(str(path))}.duckdb"), read_only=True) as named:
+        query = "select post_id, text, hashtags from posts order by post_id"
+        assert piped.execute(query).fetchall() == named.execute(query).fetchall()

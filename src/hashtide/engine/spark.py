@@ -149,9 +149,10 @@ def plan(paths: Sequence[str], slice_bytes: int = SLICE_BYTES) -> list[Task]:
 def _sliceable(path: str, size: int, slice_bytes: int) -> bool:
     """Plain JSON lines, larger than one slice, with no multi-line document in its first MiB
     (a pretty-printed document cannot be cut at any newline; a bad line can)."""
+    from hashtide.ingest.pipeline import _utf16_content
     from hashtide.ingest.sources import compression, inner_suffix, iter_documents
 
-    if size <= slice_bytes or compression(path) or inner_suffix(path) in (".csv", ".tsv"):
+    if size <= slice_bytes or compression(path) or inner_suffix(path) in (".csv", ".tsv") or _utf16_content(path):
         return False
     with open(path, "rb") as stream:
         head = stream.read(1 << 20)

@@ -37,13 +37,12 @@ from typing import Any, BinaryIO
 import regex
 
 from hashtide.ingest.items import Item, Record, Reject
-from hashtide.ingest.sources import BOM, SteppedStream
+from hashtide.ingest.sources import BOM, UTF16_BOMS, Utf16AsUtf8
 from hashtide.ingest.twitter_v2 import NO_LANGUAGE
 from hashtide.model import PLATFORMS, Post, User, hashtags_from_text, micros, parse_epoch, tag_columns
 
 NAME = "csv"
 MAX_ROW_BYTES = 16 << 20  # a row longer than this is an unterminated quote, not a row
-UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 Row = tuple[int, int, bytes, "dict[str, str] | None", "str | None"]
 
@@ -101,43 +100,6 @@ def iter_rows(stream: BinaryIO) -> Iterator[Row]:
         if not raw.strip(b"\r\n"):
             continue  # a blank line separates nothing: not a record
         yield _row(line, offset, raw, error, header, dialect)
-
-
-class Utf16AsUtf8(SteppedStream):
-    """A UTF-16 stream that starts with its byte order mark (Excel's "Unicode Text") as UTF-8, so
-    that rows, their raw bytes and offsets are those of its UTF-8 text. Bytes that are not UTF-16
-    (an odd byte at the end, a lone surrogate) end the stream, after the text before them, with an
-    OSError naming their offset: the file ends as one that cannot be read.
-
-    >>> io.BufferedReader(Utf16AsUtf8(io.BytesIO("id\\tcafé\\n".encode("utf-16")))).read()
-    b'id\\tcaf\\xc3\\xa9\\n'
-    """
-
-    STEP = 1 << 16
-
-    def __init__(self, inner: BinaryIO):
-        import codecs
-
-        super().__init__()
-        bom = inner.read(2)
-        self.codec = "utf-16-le" if bom == b"\xff\xfe" else "utf-16-be"
-        self.inner, self.decoder = inner, codecs.getincrementaldecoder(self.codec)()
-        self.consumed, self.error = len(bom), None
-
-    def _step(self) -> bytes:
-        if self.error is not None:
-            raise self.error
-        data = self.inner.read(self.STEP)
-        held = len(self.decoder.getstate()[0])
-        try:
-            text = self.decoder.decode(data, final=not data)
-        except UnicodeDecodeError as exc:  # exc.object: the bytes held from the last step, then data
-            where = self.consumed - held + exc.start
-            self.error = OSError(f"not UTF-16 text ({exc.reason} at byte {where})")
-            return exc.object[: exc.start].decode(self.codec).encode("utf-8") or self._step()
-        self.consumed += len(data)
-        self.ended = not data
-        return text.encode("utf-8")
 
 
 class _ExcelSemicolon(csv.excel):

@@ -359,21 +359,23 @@ class _Bounded(io.RawIOBase):
 
 def _read_source(path: str, fmt: str | None, mapping, sink: _Collector, on_doc, platform: str = "other") -> None:
     suffix = sources.inner_suffix(path)
+    utf16 = _utf16_content(path) if path != "-" else None
     csv = (fmt == "csv" or suffix in CSV_SUFFIXES or (bool(mapping) and suffix not in JSON_SUFFIXES)
-           or (fmt is None and path != "-" and _is_utf16(path)))
-    if (not csv and isinstance(sink, _CorpusSink) and not sink.strict and os.environ.get("HASHTIDE_NATIVE", "1") != "0"
-            and twitter_v2_native.eligible(path, fmt)):
+           or (fmt is None and utf16 == "csv" and suffix not in JSON_SUFFIXES))
+    fast = not csv and not utf16 and isinstance(sink, _CorpusSink) and not sink.strict
+    if fast and os.environ.get("HASHTIDE_NATIVE", "1") != "0" and twitter_v2_native.eligible(path, fmt):
         return _read_native(path, fmt, sink, on_doc)
-    if not csv and isinstance(sink, _CorpusSink) and not sink.strict and chunks.line_oriented(path):
+    if fast and chunks.line_oriented(path):
         return _read_chunked(path, fmt, sink, on_doc)
     stream = opened = sources.open_source(path)
     try:
         if path == "-" and fmt is None and not csv:  # stdin has no name to say it is a CSV: its header does
             from hashtide.ingest import csvfmt
 
-            stream = opened if hasattr(opened, "peek") else io.BufferedReader(opened, 1 << 20)
-            head = stream.peek(1 << 16)
-            csv = head.startswith(csvfmt.UTF16_BOMS) or csvfmt.starts_with_twarc_header(head)
+            stream = _utf8(opened if hasattr(opened, "peek") else io.BufferedReader(opened, 1 << 20))
+            csv = csvfmt.starts_with_twarc_header(stream.peek(1 << 16))
+        elif utf16 and not csv:  # the CSV reader transcodes by itself
+            stream = _utf8(io.BufferedReader(opened, 1 << 20))
         if csv:
             _read_csv(stream, sink.label, mapping, platform, sink, on_doc, opened)
         else:
@@ -384,20 +386,33 @@ def _read_source(path: str, fmt: str | None, mapping, sink: _Collector, on_doc, 
     except sources.READ_ERRORS as exc:  # corrupt compression, a read error
         raise IngestError(f"{sink.label}: cannot be read ({exc})") from exc
     finally:
-        if stream is not sources.sys.stdin.buffer:
+        if opened is not sources.sys.stdin.buffer:
             stream.close()
+            opened.close()
 
 
-def _is_utf16(path: str) -> bool:
-    """Whether ``path`` holds UTF-16 text (Excel's "Unicode Text", saved as .txt): hashtide reads
-    JSON in UTF-8 only, so such a file is a CSV."""
-    from hashtide.ingest import csvfmt
+def _utf8(stream: io.BufferedReader) -> io.BufferedReader:
+    """``stream``, transcoded from UTF-16 when it starts with a UTF-16 byte order mark."""
+    if stream.peek(2)[:2] in sources.UTF16_BOMS:
+        return io.BufferedReader(sources.Utf16AsUtf8(stream), 1 << 20)
+    return stream
 
+
+def _utf16_content(path: str) -> str | None:
+    """"json" or "csv" when ``path`` holds UTF-16 text (it starts with a UTF-16 byte order mark:
+    Excel's "Unicode Text", saved as .txt, or what Windows PowerShell 5's ``>`` writes), by its
+    first character; None otherwise. Not asked of a pipe, which a second reading would drain."""
+    if not os.path.isfile(path):
+        return None
     try:
         with sources.open_source(path) as stream:
-            return stream.read(2).startswith(csvfmt.UTF16_BOMS)
+            head = stream.read(256)
     except (sources.SourceError, *sources.READ_ERRORS):
-        return False  # reading it again says why
+        return None  # reading it again says why
+    if head[:2] not in sources.UTF16_BOMS:
+        return None
+    text = head.decode("utf-16", errors="ignore").lstrip()
+    return "json" if text[:1] in ("{", "[") else "csv"
 
 
 def label_of(path: str) -> str:

@@ -49,6 +49,7 @@ except ImportError:  # pragma: no cover - zstandard is a dependency
 # What reading a damaged or cut file raises: gzip's zlib.error and EOFError, bz2's OSError, zstd's.
 READ_ERRORS = (OSError, EOFError, zlib.error, DecompressionError, lzma.LZMAError)
 BOM = b"\xef\xbb\xbf"  # UTF-8's byte order mark
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # little- and big-endian
 # What decoding a line that is not JSON raises: msgspec's error, bad UTF-8, or, for nesting deeper
 # than the interpreter's stack allows (``[[[[...``), RecursionError.
 JSON_ERRORS = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
@@ -225,6 +226,44 @@ class _ZstdFrames(SteppedStream):
         if self.owned:
             self.inner.close()
         super().close()
+
+
+class Utf16AsUtf8(SteppedStream):
+    """A UTF-16 stream that starts with its byte order mark (Excel's "Unicode Text"; what Windows
+    PowerShell 5's ``>`` writes) as UTF-8, so that rows or lines, their raw bytes and offsets are
+    those of its UTF-8 text. Bytes that are not UTF-16
+    (an odd byte at the end, a lone surrogate) end the stream, after the text before them, with an
+    OSError naming their offset: the file ends as one that cannot be read.
+
+    >>> io.BufferedReader(Utf16AsUtf8(io.BytesIO("id\\tcafé\\n".encode("utf-16")))).read()
+    b'id\\tcaf\\xc3\\xa9\\n'
+    """
+
+    STEP = 1 << 16
+
+    def __init__(self, inner: BinaryIO):
+        import codecs
+
+        super().__init__()
+        bom = inner.read(2)
+        self.codec = "utf-16-le" if bom == b"\xff\xfe" else "utf-16-be"
+        self.inner, self.decoder = inner, codecs.getincrementaldecoder(self.codec)()
+        self.consumed, self.error = len(bom), None
+
+    def _step(self) -> bytes:
+        if self.error is not None:
+            raise self.error
+        data = self.inner.read(self.STEP)
+        held = len(self.decoder.getstate()[0])
+        try:
+            text = self.decoder.decode(data, final=not data)
+        except UnicodeDecodeError as exc:  # exc.object: the bytes held from the last step, then data
+            where = self.consumed - held + exc.start
+            self.error = OSError(f"not UTF-16 text ({exc.reason} at byte {where})")
+            return exc.object[: exc.start].decode(self.codec).encode("utf-8") or self._step()
+        self.consumed += len(data)
+        self.ended = not data
+        return text.encode("utf-8")
 
 
 def raise_if_cut(stream: BinaryIO) -> None:

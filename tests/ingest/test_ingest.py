@@ -401,3 +401,30 @@ def test_a_json_array_written_one_tweet_per_line_is_read_whole(tmp_path, shared_
         report = ingest(corpus, [str(path)])
         quarantined = corpus.con.execute("select count(*) from quarantine").fetchall()[0][0]
     assert (report.records, report.ingested, report.rejected, quarantined) == (40, 40, 0, 0)
+
+
+def test_a_named_pipe_is_read_once_and_whole(tmp_path, shared_data):
+    """``hashtide ingest <(zcat capture.jsonl.gz)``: nothing may read the pipe before the reading
+    itself (each look at its first bytes took them away: 2 to 5 of 100 tweets were lost)."""
+    import gzip
+    import os
+    import threading
+
+    data = (shared_data / V2 / "twarccsv-flat.jsonl").read_bytes()
+    for name, content in (("plain", data), ("gzip", gzip.compress(data))):
+        fifo = tmp_path / f"{name}.fifo"
+        os.mkfifo(fifo)
+        reports = []
+
+        def run(fifo=fifo, name=name, reports=reports):
+            with Corpus.open(tmp_path / f"{name}.duckdb") as corpus:
+                reports.append(ingest(corpus, [str(fifo)]))
+
+        # a second opening of the pipe would wait for a writer for ever: the test must not hang
+        reader = threading.Thread(target=run, daemon=True)
+        reader.start()
+        threading.Thread(target=fifo.write_bytes, args=(content,), daemon=True).start()
+        reader.join(60)
+        assert not reader.is_alive(), f"{name}: the ingest opened the pipe twice and waits"
+        [report] = reports
+        assert (report.records, report.ingested, report.rejected) == (100, 100, 0), name

@@ -339,7 +339,10 @@ def ingest(spark, dataset: Dataset, paths: Sequence[str], fmt: str | None = None
     for path in paths:
         if path == "-":
             raise sources.SourceError("-: the Spark engine reads files, not stdin (use --engine duckdb)")
-        sources.open_source(path).close()
+        if not os.path.isfile(path):
+            sources.check(path)  # missing, or a directory
+            raise sources.SourceError(f"{path}: the Spark engine reads files, not pipes (use --engine duckdb)")
+        sources.check(path)
     started = dt.datetime.now(dt.timezone.utc)
     meta = dataset.ensure(pseudonym_key)
     run = meta["runs"] + 1

@@ -50,7 +50,7 @@ def line_oriented(path: str, probe_bytes: int = 1 << 20) -> bool:
     are each a whole document (pretty-printed documents cannot be cut at any newline)."""
     from hashtide.ingest.sources import compression, iter_documents
 
-    if path == "-" or compression(path):
+    if path == "-" or not os.path.isfile(path) or compression(path):
         return False
     if os.path.getsize(path) < int(os.environ.get("HASHTIDE_PARALLEL_MIN_BYTES", PARALLEL_MIN_BYTES)) or workers() < 2:
         return False

@@ -369,7 +369,8 @@ def _read_source(path: str, fmt: str | None, mapping, sink: _Collector, on_doc, 
         return _read_chunked(path, fmt, sink, on_doc)
     stream = opened = sources.open_source(path)
     try:
-        if path == "-" and fmt is None and not csv:  # stdin has no name to say it is a CSV: its header does
+        if (path == "-" or not os.path.isfile(path)) and fmt is None and not csv:
+            # stdin, or a pipe: no name says it is a CSV; its header does
             from hashtide.ingest import csvfmt
 
             stream = _utf8(opened if hasattr(opened, "peek") else io.BufferedReader(opened, 1 << 20))
@@ -542,8 +543,7 @@ def ingest(
     """
     paths = list(paths)
     for path in paths:
-        if path != "-":
-            sources.open_source(path).close()  # fail before writing anything if a path is unreadable
+        sources.check(path)  # fail before writing anything if a path is unreadable
     report = IngestReport()
     started = start(corpus)
     errors: list[str] = []

@@ -66,11 +66,14 @@ def open_source(path: str) -> BinaryIO:
         stdin = sys.stdin.buffer
         kind = compression_of(stdin.peek(6)[:6]) if hasattr(stdin, "peek") else None
         return _decompressed(stdin, kind) if kind else stdin  # closing it leaves stdin open
-    p = Path(path)
-    if not p.exists():
-        raise SourceError(f"{path}: no such file")
-    if p.is_dir():
-        raise SourceError(f"{path}: is a directory (name the files, e.g. {path}/*.jsonl)")
+    p = _existing(path)
+    if not p.is_file():  # a named pipe (`<(zcat x.gz)`): read once, like stdin
+        try:
+            pipe = open(p, "rb")
+        except OSError as exc:
+            raise SourceError(f"{path}: {exc.strerror or exc}") from exc
+        kind = compression_of(pipe.peek(6)[:6])
+        return _decompressed(pipe, kind) if kind else pipe
     try:
         kind = compression(path)
         archive = _archive(p, kind)
@@ -83,6 +86,22 @@ def open_source(path: str) -> BinaryIO:
 
 
 EXTRACT = {"zip": "unzip", "tar": "tar xf"}
+
+
+def check(path: str) -> None:
+    """SourceError unless ``path`` is ``-``, a pipe, or a file that can be read. A pipe is not
+    opened here: what a reading takes from it is gone for the next."""
+    if path != "-" and _existing(path).is_file():
+        open_source(path).close()
+
+
+def _existing(path: str) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise SourceError(f"{path}: no such file")
+    if p.is_dir():
+        raise SourceError(f"{path}: is a directory (name the files, e.g. {path}/*.jsonl)")
+    return p
 
 
 def _archive(path: Path, kind: str | None) -> str | None:
@@ -105,7 +124,7 @@ def compression(path: str) -> str | None:
     its first bytes (a renamed file); None for a plain file. Every reader that splits or maps a
     file itself asks this first."""
     kind = COMPRESSED.get(Path(path).suffix.lower())
-    if kind is None:
+    if kind is None and Path(path).is_file():  # a pipe's first bytes are for its one reading
         with open(path, "rb") as head:
             kind = compression_of(head.read(6))
     return kind

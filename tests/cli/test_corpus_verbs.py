@@ -258,3 +258,20 @@ def test_ingest_reads_json_saved_as_utf16_by_powershell(tmp_path, shared_data):
             duckdb.connect(str(tmp_path / f"{len(str(path))}.duckdb"), read_only=True) as named:
         query = "select post_id, text, hashtags from posts order by post_id"
         assert piped.execute(query).fetchall() == named.execute(query).fetchall()
+
+
+def test_ingest_refuses_an_archive_on_stdin(tmp_path):
+    import io
+    import subprocess
+    import sys
+    import tarfile
+
+    packed = io.BytesIO()
+    with tarfile.open(fileobj=packed, mode="w") as archive:
+        member = tarfile.TarInfo("tweets.jsonl")
+        content = b'{"data": {"id": "1", "text": "#MeToo"}}\n'
+        member.size = len(content)
+        archive.addfile(member, io.BytesIO(content))
+    done = subprocess.run([sys.executable, "-m", "hashtide", "ingest", "-", "-c", str(tmp_path / "c.duckdb")],
+                          input=packed.getvalue(), capture_output=True)
+    assert done.returncode == 2 and b"a tar archive" in done.stderr and b"Traceback" not in done.stderr

@@ -64,7 +64,7 @@ def open_source(path: str) -> BinaryIO:
     that names no compression, by its first bytes."""
     if path == "-":
         stdin = sys.stdin.buffer
-        kind = compression_of(stdin.peek(6)[:6]) if hasattr(stdin, "peek") else None
+        kind = _peeked(stdin, path) if hasattr(stdin, "peek") else None
         return _decompressed(stdin, kind) if kind else stdin  # closing it leaves stdin open
     p = _existing(path)
     if not p.is_file():  # a named pipe (`<(zcat x.gz)`): read once, like stdin
@@ -72,14 +72,11 @@ def open_source(path: str) -> BinaryIO:
             pipe = open(p, "rb")
         except OSError as exc:
             raise SourceError(f"{path}: {exc.strerror or exc}") from exc
-        kind = compression_of(pipe.peek(6)[:6])
+        kind = _peeked(pipe, path)
         return _decompressed(pipe, kind) if kind else pipe
     try:
         kind = compression(path)
-        archive = _archive(p, kind)
-        if archive:
-            raise SourceError(f"{path}: a {archive} archive; hashtide reads the files in it, not the archive: "
-                              f"extract them ({EXTRACT[archive]} {path}) and ingest those")
+        _refuse_archive(_archive(p, kind), path)
         return _decompressed(p, kind) if kind else open(p, "rb")
     except OSError as exc:
         raise SourceError(f"{path}: {exc.strerror or exc}") from exc
@@ -114,9 +111,28 @@ def _archive(path: Path, kind: str | None) -> str | None:
                 head += more
     except READ_ERRORS:
         return None  # reading it for real says what is wrong
+    return _archive_of(head)
+
+
+def _archive_of(head: bytes) -> str | None:
     if head.startswith(b"PK\x03\x04"):
         return "zip"
     return "tar" if head[257:262] == b"ustar" else None
+
+
+def _refuse_archive(archive: str | None, path: str) -> None:
+    if archive:
+        command = f"{EXTRACT[archive]} FILE" if path == "-" else f"{EXTRACT[archive]} {path}"
+        raise SourceError(f"{path}: a {archive} archive; hashtide reads the files in it, not the archive: "
+                          f"extract them ({command}) and ingest those")
+
+
+def _peeked(stream, path: str) -> str | None:
+    """The compression of stdin or a pipe, by the bytes it holds (nothing is taken from it); an
+    archive (uncompressed: a compressed one shows only once decompressed) is refused."""
+    head = stream.peek(262)
+    _refuse_archive(_archive_of(head), path)
+    return compression_of(head[:6])
 
 
 def compression(path: str) -> str | None:

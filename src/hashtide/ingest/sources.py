@@ -266,9 +266,9 @@ class _ZstdFrames(SteppedStream):
 class Utf16AsUtf8(SteppedStream):
     """A UTF-16 stream that starts with its byte order mark (Excel's "Unicode Text"; what Windows
     PowerShell 5's ``>`` writes) as UTF-8, so that rows or lines, their raw bytes and offsets are
-    those of its UTF-8 text. Bytes that are not UTF-16
-    (an odd byte at the end, a lone surrogate) end the stream, after the text before them, with an
-    OSError naming their offset: the file ends as one that cannot be read.
+    those of its UTF-8 text. Bytes that are not UTF-16 (an odd byte at the end, a lone surrogate)
+    end the stream, after the text before them, with an OSError naming their offset: the file
+    ends as one that cannot be read.
 
     >>> io.BufferedReader(Utf16AsUtf8(io.BytesIO("id\\tcafé\\n".encode("utf-16")))).read()
     b'id\\tcaf\\xc3\\xa9\\n'

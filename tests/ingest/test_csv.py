@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hashtide.ingest import csvfmt, twitter_v2
+from hashtide.ingest import csvfmt, sources, twitter_v2
 from hashtide.ingest.items import Record, Reject
 from hashtide.model import parse_iso, posts_to_arrow
 
@@ -70,7 +70,7 @@ def test_text_that_is_not_utf16_ends_the_stream_saying_where():
 def test_utf16_transcoding_keeps_every_character(pieces):
     """Across the transcoder's 64 KiB steps (a surrogate pair may straddle one)."""
     text = "".join(pieces) * 20
-    stream = io.BufferedReader(csvfmt.Utf16AsUtf8(io.BytesIO(text.encode("utf-16"))))
+    stream = io.BufferedReader(sources.Utf16AsUtf8(io.BytesIO(text.encode("utf-16"))))
     assert stream.read() == text.encode("utf-8")
 
 

@@ -37,7 +37,7 @@ from typing import Any, BinaryIO
 import regex
 
 from hashtide.ingest.items import Item, Record, Reject
-from hashtide.ingest.sources import BOM, UTF16_BOMS, Utf16AsUtf8
+from hashtide.ingest.sources import BOM, utf8_text
 from hashtide.ingest.twitter_v2 import NO_LANGUAGE
 from hashtide.model import PLATFORMS, Post, User, hashtags_from_text, micros, parse_epoch, tag_columns
 
@@ -78,8 +78,7 @@ def iter_rows(stream: BinaryIO) -> Iterator[Row]:
     be read is yielded as ``(1, 0, raw, None, error)`` and ends the stream.
     """
     buffered = stream if hasattr(stream, "peek") else io.BufferedReader(stream, 1 << 20)
-    if buffered.peek(2)[:2] in UTF16_BOMS:
-        buffered = io.BufferedReader(Utf16AsUtf8(buffered), 1 << 20)
+    buffered = utf8_text(buffered)
     header: list[str] | None = None
     dialect: type[csv.Dialect] = csv.excel
     for line, offset, raw, error in _records(buffered):

@@ -373,10 +373,10 @@ def _read_source(path: str, fmt: str | None, mapping, sink: _Collector, on_doc, 
             # stdin, or a pipe: no name says it is a CSV; its header does
             from hashtide.ingest import csvfmt
 
-            stream = _utf8(opened if hasattr(opened, "peek") else io.BufferedReader(opened, 1 << 20))
+            stream = sources.utf8_text(opened if hasattr(opened, "peek") else io.BufferedReader(opened, 1 << 20))
             csv = csvfmt.starts_with_twarc_header(stream.peek(1 << 16))
         elif utf16 and not csv:  # the CSV reader transcodes by itself
-            stream = _utf8(io.BufferedReader(opened, 1 << 20))
+            stream = sources.utf8_text(io.BufferedReader(opened, 1 << 20))
         if csv:
             _read_csv(stream, sink.label, mapping, platform, sink, on_doc, opened)
         else:
@@ -392,24 +392,13 @@ def _read_source(path: str, fmt: str | None, mapping, sink: _Collector, on_doc, 
             opened.close()
 
 
-def _utf8(stream: io.BufferedReader) -> io.BufferedReader:
-    """``stream``, transcoded from UTF-16 when it starts with a UTF-16 byte order mark."""
-    if stream.peek(2)[:2] in sources.UTF16_BOMS:
-        return io.BufferedReader(sources.Utf16AsUtf8(stream), 1 << 20)
-    return stream
-
-
 def _utf16_content(path: str) -> str | None:
     """"json" or "csv" when ``path`` holds UTF-16 text (it starts with a UTF-16 byte order mark:
     Excel's "Unicode Text", saved as .txt, or what Windows PowerShell 5's ``>`` writes), by its
     first character; None otherwise. Not asked of a pipe, which a second reading would drain."""
     if not os.path.isfile(path):
         return None
-    try:
-        with sources.open_source(path) as stream:
-            head = stream.read(256)
-    except (sources.SourceError, *sources.READ_ERRORS):
-        return None  # reading it again says why
+    head = sources.head(path, 256)
     if head[:2] not in sources.UTF16_BOMS:
         return None
     text = head.decode("utf-16", errors="ignore").lstrip()

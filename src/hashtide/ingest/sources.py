@@ -104,14 +104,31 @@ def _existing(path: str) -> Path:
 def _archive(path: Path, kind: str | None) -> str | None:
     """"zip" or "tar" when the (decompressed) file is an archive of files, else None. An archive
     read as lines would mix its headers into the first line of each file it holds."""
+    return _archive_of(_head(path, kind, 262))
+
+
+def head(path: str, size: int) -> bytes:
+    """The first ``size`` bytes of the file at ``path``, decompressed (fewer at its end; none when
+    it cannot be read, which reading it for real will say). Not for a pipe: they would be gone."""
+    return _head(Path(path), compression(path), size)
+
+
+def _head(path: Path, kind: str | None, size: int) -> bytes:
     try:
         with (_decompressed(path, kind) if kind else open(path, "rb")) as stream:
-            head = b""
-            while len(head) < 262 and (more := stream.read(262 - len(head))):
-                head += more
+            found = b""
+            while len(found) < size and (more := stream.read(size - len(found))):
+                found += more
+            return found
     except READ_ERRORS:
-        return None  # reading it for real says what is wrong
-    return _archive_of(head)
+        return b""
+
+
+def utf8_text(stream: io.BufferedReader) -> io.BufferedReader:
+    """``stream``, transcoded to UTF-8 when it starts with a UTF-16 byte order mark."""
+    if stream.peek(2)[:2] in UTF16_BOMS:
+        return io.BufferedReader(Utf16AsUtf8(stream), 1 << 20)
+    return stream
 
 
 def _archive_of(head: bytes) -> str | None:

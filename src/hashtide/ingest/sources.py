@@ -110,7 +110,11 @@ def _archive(path: Path, kind: str | None) -> str | None:
 def head(path: str, size: int) -> bytes:
     """The first ``size`` bytes of the file at ``path``, decompressed (fewer at its end; none when
     it cannot be read, which reading it for real will say). Not for a pipe: they would be gone."""
-    return _head(Path(path), compression(path), size)
+    try:
+        kind = compression(path)
+    except OSError:
+        return b""
+    return _head(Path(path), kind, size)
 
 
 def _head(path: Path, kind: str | None, size: int) -> bytes:

@@ -260,14 +260,16 @@ def test_ingest_reads_json_saved_as_utf16_by_powershell(tmp_path, shared_data):
         assert piped.execute(query).fetchall() == named.execute(query).fetchall()
 
 
-def test_ingest_refuses_an_archive_on_stdin(tmp_path):
+@pytest.mark.parametrize("mode", ["w", "w:gz", "w:xz"])
+def test_ingest_refuses_an_archive_on_stdin(tmp_path, mode):
+    """Compressed or not: a .tar.gz piped in is as much an archive as a .tar."""
     import io
     import subprocess
     import sys
     import tarfile
 
     packed = io.BytesIO()
-    with tarfile.open(fileobj=packed, mode="w") as archive:
+    with tarfile.open(fileobj=packed, mode=mode) as archive:
         member = tarfile.TarInfo("tweets.jsonl")
         content = b'{"data": {"id": "1", "text": "#MeToo"}}\n'
         member.size = len(content)

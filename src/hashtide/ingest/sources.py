@@ -64,16 +64,14 @@ def open_source(path: str) -> BinaryIO:
     that names no compression, by its first bytes."""
     if path == "-":
         stdin = sys.stdin.buffer
-        kind = _peeked(stdin, path) if hasattr(stdin, "peek") else None
-        return _decompressed(stdin, kind) if kind else stdin  # closing it leaves stdin open
+        return _once(stdin, path) if hasattr(stdin, "peek") else stdin  # closing it leaves stdin open
     p = _existing(path)
     if not p.is_file():  # a named pipe (`<(zcat x.gz)`): read once, like stdin
         try:
             pipe = open(p, "rb")
         except OSError as exc:
             raise SourceError(f"{path}: {exc.strerror or exc}") from exc
-        kind = _peeked(pipe, path)
-        return _decompressed(pipe, kind) if kind else pipe
+        return _once(pipe, path)
     try:
         kind = compression(path)
         _refuse_archive(_archive(p, kind), path)
@@ -148,12 +146,21 @@ def _refuse_archive(archive: str | None, path: str) -> None:
                           f"extract them ({command}) and ingest those")
 
 
-def _peeked(stream, path: str) -> str | None:
-    """The compression of stdin or a pipe, by the bytes it holds (nothing is taken from it); an
-    archive (uncompressed: a compressed one shows only once decompressed) is refused."""
+def _once(stream: io.BufferedReader, path: str) -> BinaryIO:
+    """Stdin or a pipe, decompressed by the bytes it starts with; an archive is refused, whether
+    it shows at once (a .tar, a .zip) or once decompressed (a .tar.gz). Only peeks are taken from
+    the stream before that: nothing of it is read twice, nor lost."""
     head = stream.peek(262)
     _refuse_archive(_archive_of(head), path)
-    return compression_of(head[:6])
+    kind = compression_of(head[:6])
+    if not kind:
+        return stream
+    content = io.BufferedReader(_decompressed(stream, kind), 1 << 20)
+    try:
+        _refuse_archive(_archive_of(content.peek(262)), path)
+    except READ_ERRORS:
+        pass  # not even its first bytes decompress: reading it will say so, with what it holds
+    return content
 
 
 def compression(path: str) -> str | None:
@@ -324,7 +331,7 @@ class Utf16AsUtf8(SteppedStream):
 
 def raise_if_cut(stream: BinaryIO) -> None:
     """Raise the error that ended a cut compressed ``stream`` (see :class:`_CutTolerant`)."""
-    cut = getattr(stream, "cut", None)
+    cut = getattr(getattr(stream, "raw", stream), "cut", None)
     if cut is not None:
         raise cut
 

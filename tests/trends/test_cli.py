@@ -93,6 +93,51 @@ def test_watch_file_without_follow_prints_alerts(tiny_world, tmp_path):
         assert store.con.execute("select count(*) from posts").fetchone()[0] > 1000
 
 
+@pytest.mark.parametrize("compress", ["gzip", "zstd"])
+def test_watch_of_a_compressed_capture_reads_its_posts(tiny_world, tmp_path, compress):
+    """A finished capture is usually kept compressed: watched, followed or not, or piped in, it
+    gives the alerts and the corpus of its plain copy (its bytes were read as lines of text)."""
+    import gzip
+    import subprocess
+    import sys
+
+    import duckdb
+    import zstandard
+
+    plain = tmp_path / "stream.jsonl"
+    plain.write_bytes(next(tiny_world.glob("mastodon/*03-06.jsonl")).read_bytes()
+                      + next(tiny_world.glob("twitter/*03-06.jsonl")).read_bytes())
+    packed = tmp_path / ("stream.jsonl.gz" if compress == "gzip" else "stream.jsonl.zst")
+    data = plain.read_bytes()
+    packed.write_bytes(gzip.compress(data) if compress == "gzip" else zstandard.ZstdCompressor().compress(data))
+    args = ("--every", "1h", "--scope", "all", "--lateness", "1d", "--half-life", "1d")
+    expected = invoke("watch", str(plain), "--no-follow", *args, "--corpus", str(tmp_path / "plain.duckdb"))
+    assert expected.exit_code == 0 and len(expected.output.splitlines()) > 3, expected.output
+    for name, follow in (("once", "--no-follow"), ("followed", "--follow")):
+        watched = invoke("watch", str(packed), follow, *args, "--corpus", str(tmp_path / f"{name}.duckdb"))
+        assert (watched.exit_code, watched.output) == (0, expected.output), name
+    piped = subprocess.run([sys.executable, "-m", "hashtide", "watch", "-", *args], input=packed.read_bytes(),
+                           capture_output=True, timeout=120)
+    assert (piped.returncode, piped.stdout.decode()) == (0, expected.output), piped.stderr
+    query = "select * exclude (source) from posts order by platform, post_id"
+    with duckdb.connect(str(tmp_path / "plain.duckdb"), read_only=True) as con:
+        posts = con.execute(query).fetchall()
+    for name in ("once", "followed"):
+        with duckdb.connect(str(tmp_path / f"{name}.duckdb"), read_only=True) as con:
+            assert con.execute(query).fetchall() == posts and len(posts) > 1000
+            assert con.execute("select count(*) from quarantine").fetchone()[0] == 0
+
+
+def test_watch_of_a_cut_compressed_file_says_it_cannot_be_read(tiny_world, tmp_path):
+    import gzip
+
+    data = gzip.compress(next(tiny_world.glob("twitter/*03-06.jsonl")).read_bytes())
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(data[: len(data) // 2])
+    result = invoke("watch", str(cut), "--no-follow", "--every", "1h")
+    assert result.exit_code == 2 and "cannot be read" in result.output, result.output
+
+
 def test_watch_missing_file_or_bad_format_is_an_error(tmp_path):
     result = invoke("watch", str(tmp_path / "nothing.jsonl"), "--no-follow")
     assert result.exit_code == 2 and "no such file" in result.output

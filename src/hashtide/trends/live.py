@@ -9,6 +9,7 @@ the stream goes through the ingest instead (:mod:`hashtide.trends.live_ingest`).
 
 from __future__ import annotations
 
+import io
 import sys
 import time
 from collections.abc import Iterator
@@ -18,10 +19,9 @@ from typing import Any
 import msgspec
 import pyarrow as pa
 
-from hashtide.ingest import chunks, twitter_v2, twitter_v2_fast
+from hashtide.ingest import chunks, sources, twitter_v2, twitter_v2_fast
 from hashtide.ingest.formats import Detector
 from hashtide.ingest.items import Record
-from hashtide.ingest.sources import JSON_ERRORS
 from hashtide.model import Post, posts_to_arrow
 from hashtide.trends import replay
 from hashtide.trends.charts import Alerts, BucketCharts, ScopeFilter, alert_row, iso
@@ -42,10 +42,13 @@ class WatchError(Exception):
 def follow_lines(path: str, follow: bool = True, poll: float = POLL_SECONDS, idle_timeout: float | None = None) -> Iterator[bytes]:
     """Lines of ``path``, then, with ``follow``, the lines appended to it (like ``tail -f``).
     A partial last line waits for its newline. Stops after ``idle_timeout`` seconds without
-    growth when one is given."""
+    growth when one is given. A compressed file (a finished capture) is read once, decompressed."""
     p = Path(path)
     if not p.is_file():
         raise WatchError(f"{path}: no such file")
+    if sources.compression(path):
+        yield from _decompressed_lines(path)
+        return
     with open(p, "rb") as handle:
         pending = b""
         idle_since = time.monotonic()
@@ -66,8 +69,25 @@ def follow_lines(path: str, follow: bool = True, poll: float = POLL_SECONDS, idl
             time.sleep(poll)
 
 
+def _decompressed_lines(path: str) -> Iterator[bytes]:
+    """The lines of a compressed file or stream (gzip, bzip2, zstd, xz); line numbers and byte
+    offsets then count the decompressed content, as ``hashtide ingest`` counts them."""
+    try:
+        with sources.open_source(path) as opened:
+            yield from opened if isinstance(opened, io.BufferedIOBase) else io.BufferedReader(opened, 1 << 20)
+            sources.raise_if_cut(opened)
+    except (sources.SourceError, *sources.READ_ERRORS) as exc:
+        raise WatchError(f"{path}: cannot be read ({exc})") from exc
+
+
 def stdin_lines() -> Iterator[bytes]:
-    yield from sys.stdin.buffer
+    """Standard input's lines as they arrive; decompressed when its first bytes are gzip's,
+    bzip2's, zstd's or xz's (``cat capture.jsonl.gz | hashtide watch``)."""
+    stdin = sys.stdin.buffer
+    if hasattr(stdin, "peek") and sources.compression_of(stdin.peek(6)[:6]):
+        yield from _decompressed_lines("-")
+    else:
+        yield from stdin
 
 
 def websocket_messages(url: str, open_timeout: float = 10.0) -> Iterator[bytes]:
@@ -122,7 +142,7 @@ class PostStream:
                 return [item.post for item in items if isinstance(item, Record)]
         try:
             value: Any = msgspec.json.decode(raw)
-        except JSON_ERRORS:
+        except sources.JSON_ERRORS:
             self.rejected += 1
             return []
         found: list[Post] = []

@@ -138,6 +138,23 @@ def test_watch_of_a_cut_compressed_file_says_it_cannot_be_read(tiny_world, tmp_p
     assert result.exit_code == 2 and "cannot be read" in result.output, result.output
 
 
+@pytest.mark.parametrize("name", ["tweets.csv", "tweets.csv.gz", "tweets.txt"])
+def test_watch_refuses_a_csv_file_naming_what_to_do(tmp_path, name):
+    """A CSV (by its suffix, or a twarc2 csv header under another name) is no stream of JSON
+    posts: each line used to be set aside as not JSON, with exit status 0 and no word."""
+    import gzip
+
+    from hashtide.ingest.csvfmt import TwarcCsv
+
+    header = ",".join(TwarcCsv.REQUIRED).encode() + b"\n"
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(header) if name.endswith(".gz") else header)
+    corpus = tmp_path / "c.duckdb"
+    result = invoke("watch", str(path), "--no-follow", "--corpus", str(corpus))
+    assert result.exit_code == 2 and "a CSV file" in result.output and "hashtide ingest" in result.output
+    assert not corpus.exists()  # refused before anything is written
+
+
 def test_watch_missing_file_or_bad_format_is_an_error(tmp_path):
     result = invoke("watch", str(tmp_path / "nothing.jsonl"), "--no-follow")
     assert result.exit_code == 2 and "no such file" in result.output

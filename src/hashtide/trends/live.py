@@ -257,6 +257,7 @@ def watch(source: str, detector: SigniTrend, scopes: ScopeFilter, top: int = 10,
     """Run the live chart until the source ends (or Ctrl-C); returns the number of posts read."""
     from rich.console import Console
 
+    _refuse_csv(source)
     console = Console()
     terminal = console.is_terminal if terminal is None else terminal
     corpus = ingest = None
@@ -294,6 +295,24 @@ def watch(source: str, detector: SigniTrend, scopes: ScopeFilter, top: int = 10,
             if corpus is not None:
                 corpus.close()
     return seen
+
+
+def _refuse_csv(source: str) -> None:
+    """WatchError for a CSV file or stream (by its suffix, else a ``twarc2 csv`` header): a CSV row
+    may span lines, so it is no stream of posts; each line would be set aside as not JSON."""
+    from hashtide.ingest.csvfmt import starts_with_twarc_header
+    from hashtide.ingest.pipeline import CSV_SUFFIXES
+
+    if source == "-":
+        stdin = sys.stdin.buffer
+        csv = hasattr(stdin, "peek") and starts_with_twarc_header(stdin.peek(1 << 16))
+    else:
+        csv = _local(source) and Path(source).is_file() and (
+            sources.inner_suffix(source) in CSV_SUFFIXES or starts_with_twarc_header(sources.head(source, 1 << 16)))
+    if csv:
+        name = "FILE.csv" if source == "-" else source
+        raise WatchError(f"{source}: a CSV file; watch reads a stream of JSON posts. Ingest it (hashtide ingest "
+                         f"{name}), then chart it with hashtide trends")
 
 
 def _show(closed: list[BucketCharts], alerts: Alerts, live, scopes, top, seen, detector) -> None:

@@ -128,6 +128,38 @@ def test_watch_of_a_compressed_capture_reads_its_posts(tiny_world, tmp_path, com
             assert con.execute("select count(*) from quarantine").fetchone()[0] == 0
 
 
+@pytest.mark.parametrize("layout", ["array", "pretty"])
+def test_watch_of_a_complete_file_reads_it_as_ingest_does(tiny_world, tmp_path, layout):
+    """Not followed, a file is complete: an array written one element per line, or pretty-printed
+    documents, give the posts, the quarantine and the alerts of its JSON-lines copy (each line was
+    read alone, and set aside)."""
+    import duckdb
+
+    lines = (next(tiny_world.glob("mastodon/*03-06.jsonl")).read_bytes()
+             + next(tiny_world.glob("twitter/*03-06.jsonl")).read_bytes()).splitlines()
+    plain = tmp_path / "stream.jsonl"
+    plain.write_bytes(b"\n".join(lines) + b"\n")
+    other = tmp_path / f"{layout}.json"
+    if layout == "array":
+        other.write_bytes(b"[\n" + b",\n".join(lines) + b"\n]\n")
+    else:
+        other.write_bytes(b"".join(json.dumps(json.loads(line), indent=2).encode() + b"\n" for line in lines))
+    args = ("--no-follow", "--every", "1h", "--scope", "all", "--lateness", "1d", "--half-life", "1d")
+    expected = invoke("watch", str(plain), *args)
+    assert expected.exit_code == 0 and len(expected.output.splitlines()) > 3, expected.output
+    assert invoke("watch", str(other), *args).output == expected.output
+    ingested = invoke("ingest", str(other), "--corpus", str(tmp_path / "ingest.duckdb"))
+    watched = invoke("watch", str(other), *args, "--corpus", str(tmp_path / "watch.duckdb"))
+    assert ingested.exit_code == watched.exit_code == 0 and watched.output == expected.output
+    tables = []
+    for name in ("ingest", "watch"):
+        with duckdb.connect(str(tmp_path / f"{name}.duckdb"), read_only=True) as con:
+            tables.append([con.execute(q).fetchall() for q in (
+                "select * from posts order by platform, post_id",
+                "select source, line, byte_offset, item, reason, raw from quarantine order by line, item")])
+    assert tables[1] == tables[0] and len(tables[0][0]) > len(lines) and tables[0][1] == []
+
+
 def test_watch_of_a_cut_compressed_file_says_it_cannot_be_read(tiny_world, tmp_path):
     import gzip
 

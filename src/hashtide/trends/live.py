@@ -9,12 +9,13 @@ the stream goes through the ingest instead (:mod:`hashtide.trends.live_ingest`).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import msgspec
 import pyarrow as pa
@@ -72,10 +73,24 @@ def follow_lines(path: str, follow: bool = True, poll: float = POLL_SECONDS, idl
 def _decompressed_lines(path: str) -> Iterator[bytes]:
     """The lines of a compressed file or stream (gzip, bzip2, zstd, xz); line numbers and byte
     offsets then count the decompressed content, as ``hashtide ingest`` counts them."""
+    with _opened(path) as opened:
+        yield from opened if isinstance(opened, io.BufferedIOBase) else io.BufferedReader(opened, 1 << 20)
+        sources.raise_if_cut(opened)
+
+
+def file_documents(path: str) -> Iterator[sources.Document]:
+    """The documents of a complete file, read as ``hashtide ingest`` reads them: a pretty-printed
+    document, an array written one element per line (not followed, a file need not be a stream)."""
+    with _opened(path) as opened:
+        yield from sources.iter_documents(opened)
+        sources.raise_if_cut(opened)
+
+
+@contextlib.contextmanager
+def _opened(path: str) -> Iterator[BinaryIO]:
     try:
         with sources.open_source(path) as opened:
-            yield from opened if isinstance(opened, io.BufferedIOBase) else io.BufferedReader(opened, 1 << 20)
-            sources.raise_if_cut(opened)
+            yield opened
     except (sources.SourceError, *sources.READ_ERRORS) as exc:
         raise WatchError(f"{path}: cannot be read ({exc})") from exc
 
@@ -191,7 +206,7 @@ def _tables(source: str, follow: bool, fmt: str | None, stream: PostStream) -> I
         stream.rejected += pages.unread
         return
     if not chunks.line_oriented(source):
-        yield from batches(documents(source, follow), stream)
+        yield from batches((doc.raw for doc in file_documents(source)), stream)
         return
     waiting: list[pa.Table] = []
     for chunk in chunks.parse_chunks(source, fmt):
@@ -218,8 +233,9 @@ def _ingested_tables(source: str, follow: bool, ingest) -> Iterator[pa.Table]:
     """With ``--corpus``: the source through the ingest (:mod:`hashtide.trends.live_ingest`)."""
     from hashtide.trends import live_ingest
 
-    large = source if _complete_file(source, follow) and chunks.line_oriented(source) else None
-    raw = None if large is not None else documents(source, follow)
+    complete = _complete_file(source, follow)
+    large = source if complete and chunks.line_oriented(source) else None
+    raw = None if large is not None else file_documents(source) if complete else documents(source, follow)
     return live_ingest.tables(ingest, raw, large, BATCH_POSTS, BATCH_SECONDS)
 
 

@@ -8,8 +8,9 @@ detector gets the top-level posts of each batch before the batch is stored.
 
 Lines are numbered as they arrive (a websocket message counts as a line); each line is read on its
 own, so a JSON document spread over several lines is set aside as malformed, as a live stream
-should never carry one. A large file that is not followed is parsed on every core, as ``ingest``
-parses it.
+should never carry one. A file that is not followed is complete: it is read as ``ingest`` reads
+it (pretty-printed documents, arrays written one element per line), and parsed on every core
+when large.
 """
 
 from __future__ import annotations
@@ -43,20 +44,26 @@ class LiveIngest:
     def rejected(self) -> int:
         return self.account.rejected
 
-    def read(self, raw: bytes) -> None:
-        """One line (or message) of the source; an empty one is a heartbeat."""
+    def read(self, raw: bytes | sources.Document) -> None:
+        """One line (or message) of the source, an empty one being a heartbeat; or a document of
+        a complete file, placed in it already."""
+        if isinstance(raw, sources.Document):
+            return self._document(raw)
         if not raw:
             return
         for doc in sources.iter_documents(io.BytesIO(raw)):
-            doc = sources.Document(doc.line + self.line - 1, doc.offset + self.offset, doc.raw, doc.value, doc.error)
-            if doc.error is not None:
-                self.sink.reject(doc.line, doc.offset, 0, doc.error, doc.raw)
-                continue
-            values = doc.value if isinstance(doc.value, list) else (doc.value,)
-            for index, value in enumerate(values):
-                pipeline._read_value(doc, value, index, self.detector, self.sink)
+            self._document(sources.Document(doc.line + self.line - 1, doc.offset + self.offset, doc.raw,
+                                            doc.value, doc.error))
         self.line += raw.count(b"\n") or 1
         self.offset += len(raw)
+
+    def _document(self, doc: sources.Document) -> None:
+        if doc.error is not None:
+            self.sink.reject(doc.line, doc.offset, 0, doc.error, doc.raw)
+            return
+        values = doc.value if isinstance(doc.value, list) else (doc.value,)
+        for index, value in enumerate(values):
+            pipeline._read_value(doc, value, index, self.detector, self.sink)
 
     def absorb(self, chunk: chunks.Chunk) -> None:
         """A slice of a large file parsed by a worker process."""
@@ -79,7 +86,7 @@ class LiveIngest:
         pipeline.log(self.corpus, self.started, [self.source], self.report)
 
 
-def tables(ingest: LiveIngest, documents: Iterator[bytes] | None, large_file: str | None,
+def tables(ingest: LiveIngest, documents: Iterator[bytes | sources.Document] | None, large_file: str | None,
            batch_posts: int, batch_seconds: float) -> Iterator[pa.Table]:
     """Top-level posts, batch by batch, each batch stored before it is handed on."""
     if large_file is not None:

@@ -11,7 +11,7 @@ import msgspec
 import typer
 from rich.console import Console
 
-from hashtide.corpus import Corpus, default_path
+from hashtide.corpus import Corpus, NotACorpus, default_path
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -53,9 +53,9 @@ def open_corpus(path: str | None, read_only: bool = True) -> Corpus:
     """Open the corpus, or exit with a clear message."""
     try:
         return Corpus.open(path or default_path(), read_only=read_only)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, NotACorpus) as exc:
         fail(str(exc))
-    except Exception as exc:  # duckdb.IOException and friends: a locked or foreign file
+    except Exception as exc:  # duckdb.IOException and friends: a locked or unreadable file
         fail(f"cannot open corpus {path or default_path()}: {exc}")
 
 

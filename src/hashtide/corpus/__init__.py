@@ -71,6 +71,31 @@ def _drop_users_key(con: duckdb.DuckDBPyConnection) -> None:
         raise
 
 
+_NOT_DUCKDB = "{path} is not a DuckDB database file (a corpus is one, e.g. --corpus capture.duckdb)"
+
+
+class NotACorpus(ValueError):
+    """A DuckDB database that holds other tables than a corpus's."""
+
+
+def _refuse_foreign(con: duckdb.DuckDBPyConnection, path: str) -> None:
+    """NotACorpus for a database with tables but no corpus's ``posts``: it is someone's other
+    database, and creating hashtide's tables in it would change it. An empty one is a new corpus."""
+    if path != ":memory:" and con.execute(
+            "select path is null from duckdb_databases() where database_name = current_database()").fetchall()[0][0]:
+        # DuckDB 2.0 opens an existing file of JSON lines in memory: a corpus there would vanish
+        raise NotACorpus(_NOT_DUCKDB.format(path=path))
+    tables = [name for (name,) in con.execute(
+        "select table_name from duckdb_tables() where database_name = current_database() order by 1").fetchall()]
+    posts = {name for (name,) in con.execute(
+        "select column_name from duckdb_columns() where database_name = current_database() "
+        "and table_name = 'posts'").fetchall()}
+    if tables and not {"platform", "post_id", "hashtags", "top_level"} <= posts:
+        shown = ", ".join(tables[:6]) + (", ..." if len(tables) > 6 else "")
+        raise NotACorpus(f"{path} is a DuckDB database, not a hashtide corpus (it holds {shown}); "
+                         "name another file with --corpus")
+
+
 def default_path() -> str:
     """The corpus path when none is given: ``$HASHTIDE_CORPUS``, else ``./hashtide.duckdb``."""
     return os.environ.get(ENV_VAR) or DEFAULT_PATH
@@ -102,7 +127,17 @@ class Corpus:
         path = str(path or default_path())
         if read_only and not Path(path).exists():
             raise FileNotFoundError(f"no corpus at {path} (ingest something first: hashtide ingest FILE)")
-        con = duckdb.connect(path, read_only=read_only)
+        try:
+            con = duckdb.connect(path, read_only=read_only)
+        except duckdb.CatalogException as exc:
+            if "in-memory" in str(exc):  # read-only, DuckDB 2.0 would open a file of JSON lines in memory
+                raise NotACorpus(_NOT_DUCKDB.format(path=path)) from exc
+            raise
+        try:
+            _refuse_foreign(con, path)
+        except NotACorpus:
+            con.close()
+            raise
         if not read_only:
             con.execute(_DDL)
             _drop_users_key(con)

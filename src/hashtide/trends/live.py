@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import io
+import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,7 +48,7 @@ def follow_lines(path: str, follow: bool = True, poll: float = POLL_SECONDS, idl
     growth when one is given. A compressed file (a finished capture) is read once, decompressed."""
     p = Path(path)
     if not p.is_file():
-        raise WatchError(f"{path}: no such file")
+        raise WatchError(_missing(path))
     if sources.compression(path):
         yield from _decompressed_lines(path)
         return
@@ -112,7 +114,7 @@ def websocket_messages(url: str, open_timeout: float = 10.0) -> Iterator[bytes]:
 
     try:
         connection = connect(url, open_timeout=open_timeout, max_size=1 << 24)
-    except (OSError, InvalidURI, TimeoutError) as exc:
+    except (OSError, InvalidURI, TimeoutError, ValueError) as exc:  # ValueError: a malformed host
         raise WatchError(f"{url}: cannot connect ({exc})") from exc
     with connection:
         try:
@@ -133,6 +135,15 @@ def documents(source: str, follow: bool = True) -> Iterator[bytes]:
     if source == "-":
         return stdin_lines()
     return follow_lines(source, follow)
+
+
+def _missing(source: str) -> str:
+    """Why ``source``, which is no file, cannot be watched."""
+    if "://" in source:
+        return f"{source}: not a source watch reads (a file, - for stdin, or a ws:// or wss:// URL)"
+    if Path(source).is_dir():
+        return f"{source}: is a directory (name a file in it)"
+    return f"{source}: no such file"
 
 
 # -- posts: documents through the readers ---------------------------------------------------------
@@ -284,8 +295,8 @@ def watch(source: str, detector: SigniTrend, scopes: ScopeFilter, top: int = 10,
         from hashtide.trends.live_ingest import LiveIngest
 
         if _local(source) and not Path(source).is_file():
-            raise WatchError(f"{source}: no such file")  # before the corpus logs a run
-        corpus = Corpus.open(corpus_path)
+            raise WatchError(_missing(source))  # before the corpus logs a run
+        corpus = _open_corpus(corpus_path)
         ingest = LiveIngest(corpus, source, fmt)
     seen = 0
     live = None
@@ -294,6 +305,7 @@ def watch(source: str, detector: SigniTrend, scopes: ScopeFilter, top: int = 10,
 
         live = Live(_render(None, scopes, top, 0, 0), console=console, refresh_per_second=2)
         live.start()
+    previous = _interrupt_on_sigterm()
     try:
         tables = _tables(source, follow, fmt, stream) if ingest is None else _ingested_tables(source, follow, ingest)
         for table in tables:
@@ -302,6 +314,8 @@ def watch(source: str, detector: SigniTrend, scopes: ScopeFilter, top: int = 10,
             _show(closed, alerts, live, scopes, top, seen, detector)
         _show(detector.flush(), alerts, live, scopes, top, seen, detector)
     finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
         if live is not None:
             live.stop()
         try:
@@ -310,7 +324,42 @@ def watch(source: str, detector: SigniTrend, scopes: ScopeFilter, top: int = 10,
         finally:
             if corpus is not None:
                 corpus.close()
+    _account(source, seen, stream.rejected if ingest is None else ingest.rejected, corpus_path)
     return seen
+
+
+def _interrupt_on_sigterm():
+    """SIGTERM (how timeout, systemd and docker stop a process) ends a watch as Ctrl-C does: what
+    was read is stored and the run logged, where the default handler ended the process at once.
+    Returns the handler to put back (None off the main thread, where signals cannot be set)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+
+def _open_corpus(path: str):
+    from hashtide.corpus import Corpus, NotACorpus
+
+    try:
+        return Corpus.open(path)
+    except NotACorpus as exc:
+        raise WatchError(str(exc)) from exc
+    except Exception as exc:  # duckdb's IOException and friends: a locked, unreadable or foreign file
+        raise WatchError(f"cannot open corpus {path}: {exc}") from exc
+
+
+def _account(source: str, seen: int, rejected: int, corpus_path: str | None) -> None:
+    """Say what was set aside (on stderr: stdout is the alerts'); WatchError when nothing was a
+    post, as ``ingest`` refuses a file of no known format."""
+    if not rejected:
+        return
+    kept = (f"kept in the quarantine of {corpus_path} (hashtide quarantine -c {corpus_path})" if corpus_path
+            else "not kept: watch with --corpus to keep them with line and reason, or ingest the source")
+    if not seen:
+        raise WatchError(f"{source}: no post read; {rejected:,} records were not posts hashtide knows, {kept}")
+    from rich.console import Console
+
+    Console(stderr=True, soft_wrap=True).print(f"{rejected:,} records set aside (malformed, or not posts), {kept}", highlight=False)
 
 
 def _refuse_csv(source: str) -> None:

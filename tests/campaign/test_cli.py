@@ -113,9 +113,32 @@ def test_posts_behind_figures(story_corpus):
     assert bad.exit_code == 2 and "replies_to_origin" in bad.output
 
 
+def test_posts_figures_are_named_in_any_case_and_unknown_values_refused(story_corpus):
+    def ids(figure):
+        got = run("posts", "metoo", "--figure", figure, "-c", story_corpus, "--json")
+        assert got.exit_code == 0, got.output
+        return [r["post_id"] for r in json.loads(got.stdout)["rows"]]
+
+    assert ids("countries.fr") == ids("countries.FR") == ["m1"]
+    assert ids("platforms.BLUESKY") == ["at://b1", "at://b2"]
+    for unknown in ("countries.XX", "platforms.nope", "related.nope", "by_kind.bogus"):
+        bad = run("posts", "metoo", "--figure", unknown, "-c", story_corpus)
+        assert bad.exit_code == 2 and "unknown figure" in bad.output, unknown
+
+
+def test_posts_of_the_largest_cascade_have_every_column(story_corpus):
+    """Its table listed language and country, which its rows lacked: a KeyError."""
+    table = run("posts", "metoo", "--figure", "cascades.largest", "-c", story_corpus)
+    assert table.exit_code == 0 and "cascades.largest: 8 posts" in table.stdout, table.output
+    rows = json.loads(run("posts", "metoo", "--figure", "cascades.largest", "-c", story_corpus, "--json").stdout)["rows"]
+    origin = json.loads(run("posts", "metoo", "--figure", "origin", "-c", story_corpus, "--json").stdout)["rows"]
+    assert set(rows[0]) == set(origin[0])
+
+
 def test_posts_behind_related(related_corpus_path):
-    got = json.loads(run("posts", "tidetest", "--figure", "related.news", "-c", related_corpus_path, "--json").stdout)
-    assert [r["post_id"] for r in got["rows"]] == [f"c{i:03d}" for i in range(70, 78)]
+    for figure in ("related.news", "related.#News", "related.NEWS"):
+        got = json.loads(run("posts", "tidetest", "--figure", figure, "-c", related_corpus_path, "--json").stdout)
+        assert [r["post_id"] for r in got["rows"]] == [f"c{i:03d}" for i in range(70, 78)], figure
 
 
 def test_export_network(story_corpus, tmp_path):

@@ -24,6 +24,7 @@ from hashtide.campaign import facts as F
 from hashtide.campaign import related as rel
 from hashtide.campaign.queries import TEMP_TABLES, compiled, unbound
 from hashtide.campaign.usage import ARGS, ARGS_SCHEMA
+from hashtide.model import normalise_tag
 
 POST_COLUMNS = ("platform", "post_id", "created_at", "author_id", "author_handle", "author_followers",
                 "kind", "parent_id", "lang", "country", "hashtags")
@@ -134,7 +135,8 @@ def posts_behind(campaign, figure: str) -> pa.Table:
     elif head == "by_kind" and value in F.KINDS:
         expr = u.filter(u.kind == value)
     elif head in F.SPREAD_COLUMNS and value:
-        expr = u.filter(u[F.SPREAD_COLUMNS[head]] == value)
+        shown = [r["name"] for r in campaign.spread(head).to_pylist()]
+        expr = u.filter(u[F.SPREAD_COLUMNS[head]] == _known(campaign, figure, value.casefold(), shown))
     elif figure == "peak":
         bucket = campaign._peak_row()["bucket"] if campaign._magnitude["posts"] else None
         if bucket is not None:
@@ -148,22 +150,37 @@ def posts_behind(campaign, figure: str) -> pa.Table:
     elif figure == "cascades.largest":
         return _largest_cascade(campaign)
     elif head == "related" and value:
+        key = _known(campaign, figure, normalise_tag(value) or value, [r["key"] for r in campaign._related_rows()])
         e = rel.effective_tags(u, POSTS)
-        e = e.filter(e.tags.contains(value)).select(e_platform="platform", e_post_id="post_id")
+        e = e.filter(e.tags.contains(key)).select(e_platform="platform", e_post_id="post_id")
         expr = u.semi_join(e, [u.platform == e.e_platform, u.post_id == e.e_post_id])
     else:
-        raise ValueError(f"unknown figure {figure!r}; known: {', '.join(figures(campaign))}")
+        raise _unknown(campaign, figure)
     rows = campaign.runner.expr(F.chronological(expr.select(*POST_COLUMNS)))
     return campaign.privacy.table(rows)
 
 
+def _known(campaign, figure: str, value: str, names: list[str]) -> str:
+    """The one of ``names`` that ``value`` names, whatever its case ('countries.fr' is FR's)."""
+    for name in names:
+        if name.casefold() == value.casefold():
+            return name
+    raise _unknown(campaign, figure)
+
+
+def _unknown(campaign, figure: str) -> ValueError:
+    return ValueError(f"unknown figure {figure!r}; known: {', '.join(figures(campaign))}")
+
+
 def _largest_cascade(campaign) -> pa.Table:
+    """The posts of the largest cascade, with every column the other figures give. The forest's
+    nodes and the uses are in the same chronological order, so node numbers index both."""
     trees = campaign.cascades
-    f = campaign.forest
     if trees.num_rows == 0:
-        return campaign.privacy.table(f.nodes)
+        return campaign.privacy.table(campaign.uses.select(POST_COLUMNS).slice(0, 0))
+    f = campaign.forest
     root = trees.slice(0, 1).to_pylist()[0]
     keys = f.nodes.select(["platform", "post_id"]).to_pylist()
     index = keys.index({"platform": root["platform"], "post_id": root["post_id"]})
     members = pa.array((f.root == index).nonzero()[0])
-    return campaign.privacy.table(f.nodes.take(members))
+    return campaign.privacy.table(campaign.uses.take(members).select(POST_COLUMNS))

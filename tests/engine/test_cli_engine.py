@@ -60,3 +60,40 @@ def test_campaign_and_trends_on_spark_match_duckdb(spark, tmp_path, shared_data)
         assert result.exit_code == 0, result.output
         charts.append(json.loads(result.stdout))
     assert charts[0] == charts[1]
+
+
+@pytest.mark.parametrize("meta, reason", [(None, "Unrecognized filesystem type"),
+                                          (b"not json", "is not a hashtide dataset (meta.json is not JSON"),
+                                          (b"[1]", "is not a hashtide dataset (meta.json says None)"),
+                                          (b'{"format": "other"}', "is not a hashtide dataset (meta.json says 'other')")])
+@pytest.mark.parametrize("verb", [("info",), ("trends",), ("campaign", "metoo"), ("ingest", "{source}")])
+def test_what_is_no_dataset_is_refused_before_spark_starts(tmp_path, meta, reason, verb):
+    """They ended in tracebacks, some after starting Java."""
+    dataset = "foo://x"
+    if meta is not None:
+        (tmp_path / "d").mkdir()
+        (tmp_path / "d" / "meta.json").write_bytes(meta)
+        dataset = str(tmp_path / "d")
+    source = tmp_path / "s.jsonl"
+    source.write_text('{"data": [{"id": "1", "text": "#metoo"}]}\n')
+    args = [a.format(source=source) for a in verb]
+    result = runner.invoke(app, [*args, "-c", dataset, "--engine", "spark"])
+    assert result.exit_code == 2 and reason in result.output, result.output
+
+
+def test_a_master_spark_cannot_start_with_is_explained(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    from hashtide.engine.parquet import FORMAT, VERSION
+
+    if shutil.which("java") is None:
+        pytest.skip("no java on PATH: the Spark engine needs Java 17+ (make deps installs it)")
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "meta.json").write_text(json.dumps({"format": FORMAT, "version": VERSION, "runs": 0,
+                                                          "pseudonym_key": "k", "referenced": None}))
+    done = subprocess.run([sys.executable, "-m", "hashtide", "info", "-c", str(tmp_path / "d"), "--engine", "spark",
+                           "--spark-master", "bogus://x"], capture_output=True, timeout=300)
+    assert done.returncode == 2 and b"cannot start Spark (master bogus://x)" in done.stderr
+    assert b"Traceback" not in done.stderr

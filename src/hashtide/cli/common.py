@@ -93,7 +93,7 @@ def store_for(corpus, engine: str | None, spark_master: str | None):
         return
     try:
         store = open_engine("spark", corpus, master=spark_master)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, EngineError) as exc:
         fail(str(exc))
     with store:
         yield store

@@ -108,14 +108,18 @@ def _engine(name: str | None) -> str:
 
 def _ingest_spark(paths, corpus, fmt, map_, platform, strict, as_json, master) -> None:
     """The same ingest as Spark tasks into a partitioned Parquet dataset (docs/scale.md)."""
-    from hashtide.engine import open_engine
+    from hashtide.engine import EngineError, open_engine
 
     if strict:
         fail("--strict is not available with --engine spark (records are read in parallel tasks)")
     if fmt is not None and fmt not in FORMATS:
         fail(f"--format {fmt}: unknown format (one of: {', '.join(FORMATS)})")
     code = 0
-    with open_engine("spark", corpus, master=master, read_only=False) as store:
+    try:
+        store = open_engine("spark", corpus, master=master, read_only=False)
+    except EngineError as exc:
+        fail(str(exc))
+    with store:
         try:
             report = store.ingest(paths, fmt=fmt, mapping=_parse_map(map_) or None, platform=platform)
         except SourceError as exc:
@@ -197,13 +201,13 @@ def info(
     Example: hashtide info --corpus metoo.duckdb --json
     """
     if _engine(engine) == "spark":
-        from hashtide.engine import open_engine
+        from hashtide.engine import EngineError, open_engine
         from hashtide.engine.summary import summary as engine_summary
 
         try:
             with open_engine("spark", corpus, master=spark_master) as store:
                 facts = engine_summary(store, top)
-        except FileNotFoundError as exc:
+        except (FileNotFoundError, EngineError) as exc:
             fail(str(exc))
     else:
         with corpus_for(corpus) as store:

@@ -50,11 +50,21 @@ def open_engine(name: str | None = None, location: str | None = None, *, master:
         return DuckDBEngine(Corpus.open(location or default_path(), read_only=read_only))
     from hashtide.engine.parquet import Dataset
 
-    dataset = Dataset(location or os.environ.get("HASHTIDE_CORPUS") or DEFAULT_DATASET)
-    if read_only and not dataset.exists("meta.json"):
+    from pyspark.errors import PySparkException
+
+    try:
+        dataset = Dataset(location or os.environ.get("HASHTIDE_CORPUS") or DEFAULT_DATASET)
+        found = dataset.exists("meta.json")
+        dataset.meta()  # before Spark starts: a folder that is no dataset is refused at once
+    except (ValueError, OSError) as exc:  # an unknown URI scheme (pyarrow's ArrowInvalid), a bad meta.json
+        raise EngineError(str(exc)) from exc
+    if read_only and not found:
         raise FileNotFoundError(f"no dataset at {dataset.uri} (ingest something first: "
                                 f"hashtide ingest --engine spark --corpus {dataset.uri} FILE)")
-    return SparkEngine(dataset, master=master)
+    try:
+        return SparkEngine(dataset, master=master)
+    except PySparkException as exc:  # a master Spark cannot start with
+        raise EngineError(f"cannot start Spark (master {master or 'local[*]'}): {exc}") from exc
 
 
 class Engine:

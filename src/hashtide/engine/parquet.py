@@ -91,8 +91,12 @@ class Dataset:
         if not self.exists("meta.json"):
             return {"format": FORMAT, "version": VERSION, "pseudonym_key": None, "referenced": None, "runs": 0}
         with self._fs.open_input_stream(self._local("meta.json")) as stream:
-            meta = json.loads(stream.read())
-        if meta.get("format") != FORMAT:
+            try:
+                meta = json.loads(stream.read())
+            except ValueError as exc:  # not JSON, or not UTF-8
+                raise ValueError(f"{self.uri} is not a hashtide dataset (meta.json is not JSON: {exc})") from exc
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            meta = meta if isinstance(meta, dict) else {}
             raise ValueError(f"{self.uri} is not a hashtide dataset (meta.json says {meta.get('format')!r})")
         return meta
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import duckdb
 
-from hashtide.corpus import Corpus
+from hashtide.corpus import _DDL, Corpus
 from hashtide.model import User
 
 
@@ -17,6 +17,7 @@ def _keys(con) -> int:
 def test_a_keyed_users_table_is_rebuilt_without_its_key_and_keeps_its_rows(tmp_path):
     path = tmp_path / "old.duckdb"
     con = duckdb.connect(str(path))
+    con.execute(_DDL.split(";")[0])  # the posts table, as 0.1.0 made it
     con.execute("create table users (platform varchar not null, user_id varchar not null, handle varchar, "
                 "name varchar, followers bigint, location varchar, created_at timestamptz, verified boolean, "
                 "primary key (platform, user_id))")

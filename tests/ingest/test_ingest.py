@@ -374,6 +374,24 @@ def test_an_unrecognised_array_element_is_quarantined_with_its_own_bytes(tmp_pat
         assert corpus.con.execute("select raw from quarantine").fetchall() == [(b'{"recipe":"soup"}',)]
 
 
+def test_a_record_alone_on_its_line_is_quarantined_with_the_line_s_own_bytes(tmp_path, shared_data):
+    """`quarantine --export` gives back what the file held: a status rejected after decoding was
+    kept re-encoded (whitespace gone, escapes and numbers rewritten). A tweet that shares its page
+    with others keeps its own JSON: the page's other tweets are stored."""
+    mastodon = b'{"id": "1",  "account": {"id": "9", "acct": "a"}, "content": "caf\\u00e9", "created_at": "soon"}\n'
+    tweet = json.loads((shared_data / V2 / "twarccsv-flat.jsonl").read_text().splitlines()[0])
+    page = {"data": [{k: tweet[k] for k in ("id", "text", "created_at", "author_id")}, {"text": "no id"}]}
+    lines = {"mastodon.jsonl": mastodon, "page.jsonl": json.dumps(page, indent=None).encode() + b"\n"}
+    for name, line in lines.items():
+        (tmp_path / name).write_bytes(line)
+        report = run(tmp_path, tmp_path / name)
+        assert report.rejected == 1, name
+    with Corpus.open(tmp_path / "c.duckdb", read_only=True) as corpus:
+        raw = dict(corpus.con.execute("select source, raw from quarantine").fetchall())
+    assert raw[str(tmp_path / "mastodon.jsonl")] == mastodon
+    assert raw[str(tmp_path / "page.jsonl")] == b'{"text":"no id"}'
+
+
 def test_rejects_are_stored_in_batches_not_held_to_the_end(tmp_path, shared_data, monkeypatch):
     """A file of mostly bad lines is flushed every BATCH_POSTS rejects, so memory stays bounded."""
     from hashtide.ingest import pipeline

@@ -148,6 +148,10 @@ class _Collector:
 
     def items(self, doc: sources.Document, value: Any, index: int, items: Iterable) -> None:
         offset = doc.offset
+        items = list(items)
+        # a document that is one record (a status per line) is its raw bytes; only a record
+        # that shares its document with others is kept as its own JSON, re-encoded
+        alone = not isinstance(doc.value, list) and sum(not isinstance(i, Referenced) for i in items) == 1
         for n, item in enumerate(items):
             if isinstance(item, Record):
                 post = item.post
@@ -169,7 +173,7 @@ class _Collector:
                 self.skipped_by_kind[item.kind] += 1
                 self.users.extend(item.users)
             else:
-                raw = item.raw if item.raw is not None else doc.raw
+                raw = item.raw if item.raw is not None and not alone else doc.raw
                 self.reject(doc.line, offset, item_key(index, n), item.reason, raw)
 
     def pending(self) -> int:

@@ -7,6 +7,7 @@ import json
 import xml.etree.ElementTree as ET
 
 import igraph as ig
+import pytest
 from typer.testing import CliRunner
 
 from hashtide.cli import app
@@ -62,6 +63,22 @@ def test_campaign_window_and_bucket(story_corpus):
     bad = run("campaign", "metoo", "-c", story_corpus, "--since", "yesterday")
     assert bad.exit_code == 2 and "not a time" in bad.output
     assert run("campaign", "metoo", "-c", story_corpus, "--bucket", "week").exit_code == 2
+
+
+@pytest.mark.parametrize("verb", [("campaign",), ("related",), ("posts",), ("export", "network")])
+@pytest.mark.parametrize("window, message", [
+    # an empty window used to print an empty result with exit 0
+    (("--since", "2017-10-16", "--until", "2017-10-15"), "--until must be after --since"),
+    (("--since", "2017-10-15", "--until", "2017-10-15"), "--until must be after --since"),
+    # the calendar's edges overflowed into a traceback
+    (("--until", "9999-12-31T23:00-05:00"), "--until '9999-12-31T23:00-05:00': out of range"),
+    (("--since", "0001-01-01T00:00+01:00"), "posts are from 1970-01-01 to 2100-01-01"),
+])
+def test_time_window_is_checked_by_every_campaign_verb(story_corpus, tmp_path, verb, window, message):
+    target = ("--to", tmp_path / "n.csv") if verb == ("export", "network") else ()
+    result = run(*verb, "metoo", "-c", story_corpus, *target, *window)
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert not (tmp_path / "n.csv").exists()
 
 
 def test_campaign_sheet_hides_small_groups(story_corpus):

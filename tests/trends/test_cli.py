@@ -52,6 +52,10 @@ def test_trends_table_on_terminal(tiny_corpus):
         (("--scope", "planet:mars"), "unknown scope"),
         (("--since", "yesterday"), "--since"),
         (("--since", "2021-03-07", "--until", "2021-03-06"), "--until must be after --since"),
+        # the calendar's edges, once past an offset or a warm-up, overflowed into a traceback
+        (("--since", "0001-01-01"), "out of range (posts are from 1970-01-01 to 2100-01-01)"),
+        (("--since", "0001-01-01T00:00+01:00"), "out of range"),
+        (("--until", "9999-12-31T23:00-05:00"), "out of range"),
     ],
 )
 def test_trends_bad_options_are_clear_errors(tiny_corpus, args, message):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from contextlib import contextmanager
 from typing import Annotated
 
@@ -22,32 +21,24 @@ from hashtide.cli.common import (
     fail,
     out,
     print_json,
+    time_window,
 )
 
 TagArgument = Annotated[str, typer.Argument(help="The hashtag, with or without '#', any case: #MeToo.")]
-SinceOption = Annotated[str | None, typer.Option("--since", help="Only posts from this time on (ISO 8601, UTC unless an offset is given).")]
-UntilOption = Annotated[str | None, typer.Option("--until", help="Only posts before this time (ISO 8601).")]
+SinceOption = Annotated[str | None, typer.Option("--since", help="Only posts from this time on (ISO 8601, UTC unless an offset is given; 1970 to 2100).")]
+UntilOption = Annotated[str | None, typer.Option("--until", help="Only posts before this time, after --since (ISO 8601; 1970 to 2100).")]
 TopOption = Annotated[int, typer.Option("--top", help="How many cascades, amplifiers and related tags to list.")]
 ThresholdOption = Annotated[int, typer.Option("--public-threshold", help="Accounts with at least this many followers are shown by handle.")]
-
-
-def _moment(value: str | None, option: str) -> dt.datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        fail(f"{option} {value!r}: not a time (use ISO 8601, e.g. 2017-10-15 or 2017-10-15T20:21:00Z)")
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 @contextmanager
 def _campaign(corpus, tag, since, until, engine=None, spark_master=None, **options):
     from hashtide.campaign import Campaign  # Ibis and igraph load here, not when the CLI starts
 
+    window = time_window(since, until)
     with store_for(corpus, engine, spark_master) as store:
         try:
-            story = Campaign(store, tag, since=_moment(since, "--since"), until=_moment(until, "--until"), **options)
+            story = Campaign(store, tag, *window, **options)
         except ValueError as exc:
             fail(str(exc))
         with story:

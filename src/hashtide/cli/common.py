@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from contextlib import contextmanager
@@ -47,6 +48,37 @@ def fail(message: str, code: int = 2) -> NoReturn:
     """Print ``message`` as an error and exit with ``code``; never a traceback for user error."""
     err.print(f"[bold red]error:[/] {message}", highlight=False)
     raise typer.Exit(code)
+
+
+# Posts are from the social-media era: a time outside these bounds is a typo, and near the
+# calendar's own edges (year 1, 9999) arithmetic on it overflows.
+EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def time_option(text: str | None, option: str) -> dt.datetime | None:
+    """The UTC time of a --since / --until value (ISO 8601, UTC unless it has an offset)."""
+    if text is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        fail(f"{option} {text!r}: not a time (use ISO 8601, e.g. 2017-10-15 or 2017-10-15T20:21:00Z)")
+    try:
+        moment = (moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)).astimezone(dt.timezone.utc)
+    except OverflowError:  # an offset that pushes it past year 1 or 9999
+        moment = None
+    if moment is None or not EARLIEST <= moment <= LATEST:
+        fail(f"{option} {text!r}: out of range (posts are from {EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d})")
+    return moment
+
+
+def time_window(since: str | None, until: str | None) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The --since / --until window, refused when it holds no time at all."""
+    start, end = time_option(since, "--since"), time_option(until, "--until")
+    if start and end and end <= start:
+        fail("--until must be after --since")
+    return start, end
 
 
 def open_corpus(path: str | None, read_only: bool = True) -> Corpus:

@@ -19,8 +19,8 @@ from hashtide.cli.common import (
     out,
     print_json,
     store_for,
+    time_window,
 )
-from hashtide.model import parse_iso
 from hashtide.trends.charts import ScopeFilter, parse_duration
 
 EveryOption = Annotated[str, typer.Option("--every", help="Bucket size: 5m, 1h, 1d ...")]
@@ -48,16 +48,6 @@ def _scopes(text: str) -> ScopeFilter:
         fail(f"--scope: {exc}")
 
 
-def _moment(text: str | None, option: str) -> dt.datetime | None:
-    if text is None:
-        return None
-    try:
-        value = parse_iso(text.replace("Z", "+00:00") if text.endswith("Z") else text)
-    except ValueError:
-        fail(f"{option}: not an ISO 8601 time: {text!r} (e.g. 2017-10-15 or 2017-10-15T20:00Z)")
-    return dt.datetime.fromtimestamp(value / 1_000_000, dt.timezone.utc)
-
-
 def detector_for(every: str, scopes: ScopeFilter, top: int, threshold: float | None,
                  half_life: str | None, lateness: dt.timedelta = dt.timedelta(0)):
     from hashtide.trends.signitrend import SigniTrend
@@ -77,8 +67,8 @@ def trends(
     every: EveryOption = "1h",
     scope: ScopeOption = "global",
     top: TopOption = 10,
-    since: Annotated[str | None, typer.Option("--since", help="First bucket to report (ISO 8601, UTC).")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Report buckets before this time.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="First bucket to report (ISO 8601, UTC unless an offset is given; 1970 to 2100).")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Report buckets before this time, after --since (ISO 8601; 1970 to 2100).")] = None,
     threshold: ThresholdOption = None,
     half_life: HalfLifeOption = None,
     as_json: JsonOption = False,
@@ -92,9 +82,7 @@ def trends(
     from hashtide.trends.batch import corpus_trends
 
     scopes = _scopes(scope)
-    start, end = _moment(since, "--since"), _moment(until, "--until")
-    if start and end and end <= start:
-        fail("--until must be after --since")
+    start, end = time_window(since, until)
     detector = detector_for(every, scopes, top, threshold, half_life)
     rows = []
     with store_for(corpus, engine, spark_master) as store:

@@ -261,3 +261,28 @@ def test_watch_with_a_corpus_stores_what_ingest_stores(tiny_world, tmp_path, mon
     for key in ("records", "ingested", "duplicates", "rejected", "skipped", "referenced", "rejected_by_reason"):
         assert logged[key] == account[key], key
     assert logged["rejected"] >= 3
+
+
+@pytest.mark.parametrize("verb, option", [("trends", "--every"), ("trends", "--half-life"), ("bursts", "--every"),
+                                          ("watch", "--every"), ("watch", "--lateness"), ("watch", "--half-life")])
+def test_durations_beyond_a_year_are_refused(tiny_corpus, tiny_world, verb, option):
+    """A huge duration overflowed timedelta into a traceback."""
+    source = {"trends": ("-c", str(tiny_corpus)), "bursts": ("TideTest", "-c", str(tiny_corpus)),
+              "watch": (str(next(tiny_world.glob("twitter/*03-06.jsonl"))), "--no-follow")}[verb]
+    for value in ("99999999999999999999d", "366d"):
+        result = invoke(verb, *source, option, value)
+        assert result.exit_code == 2, result.output
+        assert f"{option}: duration '{value}' is longer than 365d" in result.output
+
+
+def test_watch_without_lateness_closes_buckets_at_once(tiny_world, tmp_path):
+    """--lateness 0s (no waiting) was refused as not positive; on a file in time order it loses
+    no post, so it alerts as a long lateness does, replayed or read line by line."""
+    source = str(next(tiny_world.glob("twitter/*03-06.jsonl")))
+    args = ("--no-follow", "--every", "1h", "--scope", "all")
+    waiting = invoke("watch", source, *args, "--lateness", "1d")
+    assert waiting.exit_code == 0 and len(waiting.output.splitlines()) > 3, waiting.output
+    assert invoke("watch", source, *args, "--lateness", "0s").output == waiting.output
+    per_line = invoke("watch", source, *args, "--lateness", "0s", "--corpus", str(tmp_path / "c.duckdb"))
+    assert (per_line.exit_code, per_line.output) == (0, waiting.output)
+    assert invoke("trends", "-c", str(tmp_path / "c.duckdb"), "--every", "0s").exit_code == 2  # a bucket is never 0

@@ -23,7 +23,7 @@ from hashtide.cli.common import (
 )
 from hashtide.trends.charts import ScopeFilter, parse_duration
 
-EveryOption = Annotated[str, typer.Option("--every", help="Bucket size: 5m, 1h, 1d ...")]
+EveryOption = Annotated[str, typer.Option("--every", help="Bucket size: 5m, 1h, 1d ... (at most 365d).")]
 ScopeOption = Annotated[
     str,
     typer.Option("--scope", help="global, all, country:US, lang:fr, platform:bluesky, or a whole "
@@ -31,12 +31,12 @@ ScopeOption = Annotated[
 ]
 TopOption = Annotated[int, typer.Option("--top", min=1, max=100, help="Entries per chart.")]
 ThresholdOption = Annotated[float | None, typer.Option("--threshold", help="z a tag needs to trend (default 3).")]
-HalfLifeOption = Annotated[str | None, typer.Option("--half-life", help="Half-life of the baseline, e.g. 1d (default 24 buckets).")]
+HalfLifeOption = Annotated[str | None, typer.Option("--half-life", help="Half-life of the baseline, e.g. 1d (default 24 buckets, at most 365d).")]
 
 
-def _duration(text: str, option: str) -> dt.timedelta:
+def _duration(text: str, option: str, allow_zero: bool = False) -> dt.timedelta:
     try:
-        return parse_duration(text)
+        return parse_duration(text, allow_zero)
     except ValueError as exc:
         fail(f"{option}: {exc}")
 
@@ -121,7 +121,7 @@ def watch(
     corpus: Annotated[str | None, typer.Option("--corpus", "-c", help="Also ingest into this corpus as posts arrive.")] = None,
     threshold: ThresholdOption = None,
     half_life: HalfLifeOption = None,
-    lateness: Annotated[str, typer.Option("--lateness", help="How long a bucket waits for late posts.")] = "30s",
+    lateness: Annotated[str, typer.Option("--lateness", help="How long a bucket waits for late posts (0s: none, at most 365d).")] = "30s",
     follow: Annotated[bool, typer.Option("--follow/--no-follow", help="Keep reading a file as it grows.")] = True,
     fmt: Annotated[str | None, typer.Option("--format", "-f", help="Skip format detection: twitter-v2, bluesky, mastodon ...")] = None,
 ) -> None:
@@ -135,7 +135,7 @@ def watch(
     if fmt is not None and fmt not in JSON_FORMATS:
         fail(f"--format {fmt}: unknown format (one of: {', '.join(JSON_FORMATS)})")
     scopes = _scopes(scope)
-    detector = detector_for(every, scopes, top, threshold, half_life, _duration(lateness, "--lateness"))
+    detector = detector_for(every, scopes, top, threshold, half_life, _duration(lateness, "--lateness", allow_zero=True))
     try:
         live.watch(source, detector, scopes, top, corpus_path=corpus, follow=follow, fmt=fmt)
     except live.WatchError as exc:

@@ -148,11 +148,19 @@ def alert_row(bucket: BucketCharts, entry: TrendEntry) -> dict:
             "score": round(entry.score, 3), "posts": entry.posts, "authors": entry.authors}
 
 
-def parse_duration(text: str) -> dt.timedelta:
-    """``90s``, ``5m``, ``1h``, ``2d`` (also ``1h30m``) as a timedelta.
+# A bucket, half-life or lateness beyond a year says nothing about a trend, and far beyond it
+# overflows timedelta.
+LONGEST_DURATION = dt.timedelta(days=365)
+
+
+def parse_duration(text: str, allow_zero: bool = False) -> dt.timedelta:
+    """``90s``, ``5m``, ``1h``, ``2d`` (also ``1h30m``) as a timedelta, positive (or zero with
+    ``allow_zero``) and at most :data:`LONGEST_DURATION`.
 
     >>> parse_duration("5m"), parse_duration("1h30m").total_seconds()
     (datetime.timedelta(seconds=300), 5400.0)
+    >>> parse_duration("0s", allow_zero=True)
+    datetime.timedelta(0)
     """
     import re
 
@@ -160,6 +168,9 @@ def parse_duration(text: str) -> dt.timedelta:
     if not parts or "".join(n + u for n, u in parts) != re.sub(r"\s+", "", text.strip().lower()):
         raise ValueError(f"not a duration: {text!r} (use e.g. 30s, 5m, 1h, 1d)")
     seconds = sum(float(n) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[u] for n, u in parts)
-    if seconds <= 0:
+    if seconds > LONGEST_DURATION.total_seconds():
+        raise ValueError(f"duration {text!r} is longer than {LONGEST_DURATION.days}d")
+    duration = dt.timedelta(seconds=seconds)  # under a microsecond is zero
+    if not duration and not allow_zero:
         raise ValueError(f"duration must be positive: {text!r}")
-    return dt.timedelta(seconds=seconds)
+    return duration

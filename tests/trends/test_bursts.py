@@ -65,3 +65,9 @@ def test_flat_series_has_no_burst_and_bad_input_is_refused():
     assert kleinberg(np.zeros(5), np.full(5, 10)) == []
     with pytest.raises(ValueError):
         kleinberg([5], [3])
+
+
+@pytest.mark.parametrize("s, gamma", [(1.0, 1.0), (0.5, 1.0), (float("nan"), 1.0), (2.0, -1.0), (2.0, float("inf"))])
+def test_parameters_outside_the_model_are_refused(s, gamma):
+    with pytest.raises(ValueError, match="s > 1 and gamma >= 0"):
+        kleinberg([1, 5, 1], [10, 10, 10], s=s, gamma=gamma)

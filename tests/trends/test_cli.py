@@ -78,7 +78,7 @@ def test_bursts(tiny_corpus):
     level_one = [r for r in rows if r["level"] == 1]
     assert level_one and level_one[0]["start"] <= "2021-03-06T19:00:00Z" < level_one[0]["end"]
     assert invoke("bursts", "#TideTest", "-c", str(tiny_corpus)).exit_code == 0
-    assert "no burst" in invoke("bursts", "nosuchtag", "-c", str(tiny_corpus)).output
+    assert "no post uses #nosuchtag" in invoke("bursts", "nosuchtag", "-c", str(tiny_corpus)).output
     assert invoke("bursts", "#2017", "-c", str(tiny_corpus)).exit_code == 2
 
 
@@ -286,3 +286,54 @@ def test_watch_without_lateness_closes_buckets_at_once(tiny_world, tmp_path):
     per_line = invoke("watch", source, *args, "--lateness", "0s", "--corpus", str(tmp_path / "c.duckdb"))
     assert (per_line.exit_code, per_line.output) == (0, waiting.output)
     assert invoke("trends", "-c", str(tmp_path / "c.duckdb"), "--every", "0s").exit_code == 2  # a bucket is never 0
+
+
+@pytest.fixture
+def month_corpus(tmp_path):
+    """Two posts of #art thirty days apart: few posts, a long span."""
+    from hashtide.corpus import Corpus
+    from hashtide.model import Post, parse_iso, posts_to_arrow
+
+    path = tmp_path / "month.duckdb"
+    posts = [Post(platform="twitter", post_id=str(i), created_at=parse_iso(when), author_id=str(i),
+                  hashtags=["art"], hashtag_forms=["art"])
+             for i, when in enumerate(("2021-03-01T00:00:00+00:00", "2021-03-31T00:00:00+00:00"))]
+    with Corpus.open(path) as corpus:
+        corpus.write_posts(posts_to_arrow(posts))
+    return str(path)
+
+
+def test_bursts_refuses_a_bucket_too_fine_for_the_span(month_corpus, monkeypatch):
+    """Cost grew with span / bucket, not with posts: ten years in 1 s buckets took 20 GB."""
+    result = invoke("bursts", "art", "-c", month_corpus, "--every", "1s")
+    assert result.exit_code == 2
+    assert "--every 1s over 30 days makes 2,592,001 buckets (at most 1,000,000); use a bucket of 1m or more" \
+        in result.output
+    monkeypatch.setattr("hashtide.trends.bursts.MAX_BUCKETS", 100)
+    result = invoke("bursts", "art", "-c", month_corpus, "--every", "1h")
+    assert result.exit_code == 2 and "721 buckets (at most 100); use a bucket of 1d or more" in result.output
+    assert invoke("bursts", "art", "-c", month_corpus, "--every", "1d").exit_code == 0  # 31 buckets
+
+
+def test_bursts_says_whether_the_tag_is_used(tiny_corpus, month_corpus):
+    """'no burst of #x (or no post uses it)' left the user guessing which."""
+    assert invoke("bursts", "art", "-c", month_corpus, "--every", "1d").output.strip() == \
+        "no burst of #art in its 2 posts"
+    assert invoke("bursts", "nosuchtag", "-c", tiny_corpus).output.strip() == \
+        "no post uses #nosuchtag in this corpus"
+
+
+@pytest.mark.parametrize("option, value", [("--s", "1"), ("--s", "0.5"), ("--s", "0"), ("--s", "nan"),
+                                           ("--s", "inf"), ("--gamma", "-1"), ("--gamma", "inf"),
+                                           ("--gamma", "nan")])
+def test_bursts_refuses_parameters_outside_kleinbergs_model(tiny_corpus, option, value):
+    """Kleinberg's automaton needs s > 1 and gamma >= 0, both finite: others printed 0-post
+    'bursts', null weights or numpy warnings."""
+    result = invoke("bursts", "TideTest", "-c", str(tiny_corpus), option, value)
+    assert result.exit_code == 2 and f"Invalid value for '{option}'" in result.output
+    assert "not a finite number" in result.output and "Traceback" not in result.output
+
+
+def test_bursts_accepts_the_model_edges(tiny_corpus):
+    result = invoke("bursts", "TideTest", "-c", str(tiny_corpus), "--s", "1.5", "--gamma", "0", "--json")
+    assert result.exit_code == 0 and json.loads(result.output)

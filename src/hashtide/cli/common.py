@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import sys
 from contextlib import contextmanager
@@ -79,6 +80,23 @@ def time_window(since: str | None, until: str | None) -> tuple[dt.datetime | Non
     if start and end and end <= start:
         fail("--until must be after --since")
     return start, end
+
+
+def finite(low: float, high: float = math.inf, *, above: bool = False):
+    """A typer callback for a float option: a finite number in [low, high], or (low, high] with
+    ``above``. nan and infinities pass typer's own min/max, so this refuses them too, naming the
+    option as typer does (exit 2)."""
+    bounds = f"{'>' if above else '>='} {low:g}" + (f" and <= {high:g}" if high < math.inf else "")
+
+    def check(value: float | None) -> float | None:
+        if value is None:
+            return None
+        within = (low < value if above else low <= value) and value <= high
+        if not (math.isfinite(value) and within):
+            raise typer.BadParameter(f"{value} is not a finite number {bounds}")
+        return value
+
+    return check
 
 
 def open_corpus(path: str | None, read_only: bool = True) -> Corpus:

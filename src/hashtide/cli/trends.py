@@ -16,6 +16,7 @@ from hashtide.cli.common import (
     SparkMasterOption,
     corpus_for,
     fail,
+    finite,
     out,
     print_json,
     store_for,
@@ -150,28 +151,35 @@ def bursts(
     corpus: CorpusOption = None,
     every: EveryOption = "1h",
     states: Annotated[int, typer.Option("--states", min=2, max=10, help="States of the automaton (2: quiet/burst).")] = 2,
-    s: Annotated[float, typer.Option("--s", help="Rate ratio between successive states.")] = 2.0,
-    gamma: Annotated[float, typer.Option("--gamma", help="Cost of moving up a state.")] = 1.0,
+    s: Annotated[float, typer.Option("--s", callback=finite(1, above=True),
+                                     help="Rate ratio between successive states (> 1).")] = 2.0,
+    gamma: Annotated[float, typer.Option("--gamma", callback=finite(0), help="Cost of moving up a state (>= 0).")] = 1.0,
     as_json: JsonOption = False,
 ) -> None:
     """Kleinberg burst intervals of one tag: when its share of posts ran above its usual level.
 
+    The corpus's span is cut into at most 1,000,000 buckets: a finer --every is refused.
+
     Example: hashtide bursts '#MeToo' --every 1h
     """
     from hashtide.model import normalise_tag
-    from hashtide.trends.bursts import corpus_bursts
+    from hashtide.trends.bursts import TooManyBuckets, corpus_bursts
 
     key = normalise_tag(tag)
     if key is None:
         fail(f"{tag!r} is not a hashtag")
+    bucket = _duration(every, "--every")
     with corpus_for(corpus) as store:
-        found = corpus_bursts(store, key, _duration(every, "--every"), states=states, s=s, gamma=gamma)
+        try:
+            posts, found = corpus_bursts(store, key, bucket, states=states, s=s, gamma=gamma)
+        except TooManyBuckets as exc:
+            fail(f"--every {every} over {exc.span_us / 86_400e6:,.0f} days makes {exc}")
     rows = [b.as_dict() for b in found]
     if as_json:
         print_json(rows)
         return
     if not rows:
-        out.print(f"no burst of #{key} (or no post uses it)")
+        out.print(f"no burst of #{key} in its {posts:,} posts" if posts else f"no post uses #{key} in this corpus")
         return
     table = Table(title=f"Bursts of #{key} (every {every})")
     for name in ("level", "start (UTC)", "end (UTC)", "posts", "weight"):

@@ -27,7 +27,28 @@ import datetime as dt
 import msgspec
 import numpy as np
 
-from hashtide.trends.charts import iso
+from hashtide.trends.charts import iso, parse_duration
+
+# The Viterbi pass steps through every bucket of the span, empty ones too (about 8 us each, and
+# 8 bytes per state for the way back): a million buckets take seconds and tens of MB. Ten years
+# in 1 s buckets (315 M) took 20 GB and did not finish.
+MAX_BUCKETS = 1_000_000
+USUAL_BUCKETS = ("1s", "1m", "5m", "15m", "1h", "6h", "1d", "7d", "30d", "365d")
+
+
+class TooManyBuckets(ValueError):
+    """The corpus spans more than :data:`MAX_BUCKETS` buckets of the chosen size."""
+
+    def __init__(self, buckets: int, span_us: int):
+        self.buckets, self.span_us = buckets, span_us
+        super().__init__(f"{buckets:,} buckets (at most {MAX_BUCKETS:,}); use a bucket of {self.suggestion} or more")
+
+    @property
+    def suggestion(self) -> str:
+        """The smallest usual bucket that cuts the span into at most :data:`MAX_BUCKETS`."""
+        def fits(text: str) -> bool:
+            return self.span_us // int(parse_duration(text).total_seconds() * 1_000_000) + 1 <= MAX_BUCKETS
+        return next((text for text in USUAL_BUCKETS if fits(text)), USUAL_BUCKETS[-1])
 
 
 class Burst(msgspec.Struct, frozen=True):
@@ -75,6 +96,8 @@ def viterbi(fit: np.ndarray, up_cost: float) -> np.ndarray:
 
 def kleinberg(r, d, s: float = 2.0, gamma: float = 1.0, states: int = 2) -> list[Burst]:
     """Burst intervals of the series ``r`` (tag posts) over ``d`` (all posts) per bucket."""
+    if not (np.isfinite(s) and s > 1 and np.isfinite(gamma) and gamma >= 0):
+        raise ValueError(f"the model needs s > 1 and gamma >= 0, both finite, not s={s}, gamma={gamma}")
     r = np.asarray(r, np.int64)
     d = np.asarray(d, np.int64)
     if len(r) == 0 or r.sum() == 0:
@@ -108,16 +131,21 @@ def tag_series(con, key: str, bucket: dt.timedelta) -> tuple[np.ndarray, np.ndar
 
 
 def corpus_bursts(corpus, key: str, bucket: dt.timedelta, states: int = 2, s: float = 2.0,
-                  gamma: float = 1.0) -> list[Burst]:
-    """Kleinberg bursts of the normalised tag ``key`` in ``corpus`` (empty buckets count too)."""
+                  gamma: float = 1.0) -> tuple[int, list[Burst]]:
+    """The posts using the normalised tag ``key`` in ``corpus``, and its Kleinberg bursts (empty
+    buckets count too). :class:`TooManyBuckets` when the span is too fine for ``bucket``."""
     index, r, d = tag_series(corpus.con, key, bucket)
-    if not len(index) or r.sum() == 0:
-        return []
+    posts = int(r.sum())
+    if not posts:
+        return 0, []
     width = int(bucket.total_seconds() * 1_000_000)
+    buckets = int(index[-1] - index[0]) + 1
+    if buckets > MAX_BUCKETS:
+        raise TooManyBuckets(buckets, buckets * width)
     span = np.arange(index[0], index[-1] + 1)
     full_r = np.zeros(len(span), np.int64)
     full_d = np.zeros(len(span), np.int64)
     full_r[index - index[0]] = r
     full_d[index - index[0]] = d
-    return [msgspec.structs.replace(b, start_us=int(span[b.first]) * width, end_us=int(span[b.last] + 1) * width)
-            for b in kleinberg(full_r, full_d, s=s, gamma=gamma, states=states)]
+    return posts, [msgspec.structs.replace(b, start_us=int(span[b.first]) * width, end_us=int(span[b.last] + 1) * width)
+                   for b in kleinberg(full_r, full_d, s=s, gamma=gamma, states=states)]

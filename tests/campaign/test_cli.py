@@ -81,6 +81,28 @@ def test_time_window_is_checked_by_every_campaign_verb(story_corpus, tmp_path, v
     assert not (tmp_path / "n.csv").exists()
 
 
+@pytest.mark.parametrize("verb", [("campaign",), ("related",), ("posts",), ("export", "network"), ("report",),
+                                  ("bursts",)])
+@pytest.mark.parametrize("tag", ["#tide test", "-x", "\U0001f525", "tide\ntest", "", "#2017", "#me-too"])
+def test_every_tag_argument_is_one_hashtag(story_corpus, tmp_path, verb, tag):
+    """Spaces, dashes, emoji and newlines used to pass and answer "no post uses ..." (report even
+    wrote a report); bursts '' said only "not a hashtag"."""
+    target = {("export", "network"): ("--to", tmp_path / "n.csv"), ("report",): ("--out", tmp_path / "r.html")}
+    result = run(*verb, "-c", story_corpus, *target.get(verb, ()), "--", tag)
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for 'tag'" in result.output and "is not a hashtag" in result.output
+    assert "not digits alone" in " ".join(result.output.split())
+    assert not (tmp_path / "n.csv").exists() and not (tmp_path / "r.html").exists()
+
+
+def test_tag_argument_takes_any_form_of_one_hashtag(story_corpus):
+    from hashtide.model import normalise_tag
+
+    sheets = {run("campaign", "-c", story_corpus, "--json", tag).stdout for tag in ("#MeToo", "metoo", "\uff03\uff2d\uff45\uff34\uff4f\uff4f")}
+    assert len(sheets) == 1 and json.loads(sheets.pop())["posts"] == 14
+    assert normalise_tag("tide test") == "tide test"  # ingest keeps the platforms' tag entities as they are
+
+
 def test_campaign_sheet_hides_small_groups(story_corpus):
     result = run("campaign", "#MeToo", "-c", story_corpus)
     assert result.exit_code == 0, result.output

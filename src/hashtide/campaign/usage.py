@@ -22,7 +22,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from hashtide.model import POST_SCHEMA, USER_SCHEMA, normalise_tag
+from hashtide.model import HASHTAG_GRAMMAR, POST_SCHEMA, USER_SCHEMA, normalise_tag
 
 # The columns the analyses read; ``text`` and engagement counters stay in the store.
 USE_COLUMNS = (
@@ -48,7 +48,7 @@ def tag_key(tag: str) -> str:
     """
     key = normalise_tag(tag)
     if key is None:
-        raise ValueError(f"{tag!r} is not a hashtag (letters, digits or '_', not digits alone)")
+        raise ValueError(f"{tag!r} is not a hashtag ({HASHTAG_GRAMMAR})")
     return key
 
 

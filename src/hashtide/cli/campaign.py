@@ -19,12 +19,14 @@ from hashtide.cli.common import (
     err,
     store_for,
     fail,
+    hashtag_argument,
     out,
     print_json,
     time_window,
 )
 
-TagArgument = Annotated[str, typer.Argument(help="The hashtag, with or without '#', any case: #MeToo.")]
+TagArgument = Annotated[str, typer.Argument(help="The hashtag, with or without '#', any case: #MeToo.",
+                                            callback=hashtag_argument)]
 SinceOption = Annotated[str | None, typer.Option("--since", help="Only posts from this time on (ISO 8601, UTC unless an offset is given; 1970 to 2100).")]
 UntilOption = Annotated[str | None, typer.Option("--until", help="Only posts before this time, after --since (ISO 8601; 1970 to 2100).")]
 TopOption = Annotated[int, typer.Option("--top", help="How many cascades, amplifiers and related tags to list.")]

@@ -82,6 +82,18 @@ def time_window(since: str | None, until: str | None) -> tuple[dt.datetime | Non
     return start, end
 
 
+def hashtag_argument(text: str) -> str:
+    """A typer callback for a TAG argument: one hashtag as posts write it, '#' optional, any case.
+
+    Stricter than the corpus's keys, which come from the platforms' tag entities: '#tide test',
+    '-x' or an emoji would only ever answer "no post uses it"."""
+    from hashtide.model import HASHTAG_GRAMMAR, hashtag_key
+
+    if hashtag_key(text) is None:
+        raise typer.BadParameter(f"{text!r} is not a hashtag ({HASHTAG_GRAMMAR})")
+    return text
+
+
 def finite(low: float, high: float = math.inf, *, above: bool = False):
     """A typer callback for a float option: a finite number in [low, high], or (low, high] with
     ``above``. nan and infinities pass typer's own min/max, so this refuses them too, naming the

@@ -9,12 +9,12 @@ from typing import Annotated
 import typer
 
 from hashtide.cli.app import app
-from hashtide.cli.common import CorpusOption, RevealOption, corpus_for, err, fail, out
+from hashtide.cli.common import CorpusOption, RevealOption, corpus_for, err, fail, hashtag_argument, out
 
 
 @app.command()
 def report(
-    tag: Annotated[str, typer.Argument(help="The hashtag, with or without '#', e.g. '#MeToo'.")],
+    tag: Annotated[str, typer.Argument(help="The hashtag, with or without '#', e.g. '#MeToo'.", callback=hashtag_argument)],
     out_file: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.")],
     corpus: CorpusOption = None,
     figures: Annotated[Path | None, typer.Option("--figures", help="Also write each chart as SVG and PNG into this folder.")] = None,
@@ -24,13 +24,8 @@ def report(
 
     Example: hashtide report '#MeToo' --corpus metoo.duckdb --out metoo.html --figures figures/
     """
-    from hashtide.campaign.usage import tag_key
     from hashtide.report import write_report
 
-    try:
-        tag_key(tag)
-    except ValueError as exc:
-        fail(str(exc))
     with corpus_for(corpus) as store:
         try:
             written = write_report(store, tag, out_file, figures=figures, reveal_authors=reveal)

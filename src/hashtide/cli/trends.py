@@ -17,6 +17,7 @@ from hashtide.cli.common import (
     corpus_for,
     fail,
     finite,
+    hashtag_argument,
     out,
     print_json,
     store_for,
@@ -147,7 +148,7 @@ def watch(
 
 @app.command()
 def bursts(
-    tag: Annotated[str, typer.Argument(help="The hashtag, with or without '#'.")],
+    tag: Annotated[str, typer.Argument(help="The hashtag, with or without '#', any case.", callback=hashtag_argument)],
     corpus: CorpusOption = None,
     every: EveryOption = "1h",
     states: Annotated[int, typer.Option("--states", min=2, max=10, help="States of the automaton (2: quiet/burst).")] = 2,
@@ -165,9 +166,7 @@ def bursts(
     from hashtide.model import normalise_tag
     from hashtide.trends.bursts import TooManyBuckets, corpus_bursts
 
-    key = normalise_tag(tag)
-    if key is None:
-        fail(f"{tag!r} is not a hashtag")
+    key = normalise_tag(tag)  # a hashtag, as its argument's check made sure
     bucket = _duration(every, "--every")
     with corpus_for(corpus) as store:
         try:

@@ -103,6 +103,34 @@ def test_tag_argument_takes_any_form_of_one_hashtag(story_corpus):
     assert normalise_tag("tide test") == "tide test"  # ingest keeps the platforms' tag entities as they are
 
 
+@pytest.mark.parametrize("args", [
+    ("campaign", "--top", "-1"),  # a pyarrow traceback
+    ("campaign", "--top", "0"),
+    ("related", "--top", "-1"),  # an empty table
+    ("related", "--top", "1001"),
+    ("related", "--min-cooccurrence", "99999999999999999999"),  # OverflowError
+    ("related", "--min-cooccurrence", "0"),
+    ("related", "--min-lift", "-1"),
+    ("related", "--min-lift", "nan"),
+    ("related", "--min-affinity", "-0.5"),
+    ("related", "--min-affinity", "inf"),
+    ("posts", "--limit", "-1000"),  # "1 posts ... 1,001 more"
+    ("posts", "--limit", "1000001"),
+])
+def test_numeric_options_are_range_checked(story_corpus, args):
+    verb, option, value = args
+    result = run(verb, "metoo", "-c", story_corpus, option, value)
+    assert result.exit_code == 2 and f"Invalid value for '{option}'" in result.output, result.output
+
+
+def test_numeric_options_at_their_bounds(story_corpus, related_corpus_path):
+    rows = json.loads(run("related", "tidetest", "-c", related_corpus_path, "--json", "--top", "1000",
+                          "--min-cooccurrence", "1", "--min-lift", "0", "--min-affinity", "0").stdout)
+    assert {"whatiwilldo", "vagueessai", "news"} <= {r["key"] for r in rows}
+    table = run("posts", "metoo", "-c", story_corpus, "--limit", "0")
+    assert table.exit_code == 0 and "posts: 14 posts" in table.stdout and "... 14 more" in table.stdout
+
+
 def test_campaign_sheet_hides_small_groups(story_corpus):
     result = run("campaign", "#MeToo", "-c", story_corpus)
     assert result.exit_code == 0, result.output

@@ -160,3 +160,8 @@ def test_specs_embed_no_url(written):
     specs = json.loads(re.search(r'id="hashtide-charts">(.*?)</script>', html, re.S).group(1).replace("<\\/", "</"))
     assert set(specs) == CHARTS
     assert '"url"' not in json.dumps(specs)
+
+
+def test_serve_port_is_a_port():
+    result = CliRunner().invoke(app, ["serve", "--port", "70000"])
+    assert result.exit_code == 2 and "Invalid value for '--port'" in result.output

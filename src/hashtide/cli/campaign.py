@@ -19,6 +19,7 @@ from hashtide.cli.common import (
     err,
     store_for,
     fail,
+    finite,
     hashtag_argument,
     out,
     print_json,
@@ -29,7 +30,7 @@ TagArgument = Annotated[str, typer.Argument(help="The hashtag, with or without '
                                             callback=hashtag_argument)]
 SinceOption = Annotated[str | None, typer.Option("--since", help="Only posts from this time on (ISO 8601, UTC unless an offset is given; 1970 to 2100).")]
 UntilOption = Annotated[str | None, typer.Option("--until", help="Only posts before this time, after --since (ISO 8601; 1970 to 2100).")]
-TopOption = Annotated[int, typer.Option("--top", help="How many cascades, amplifiers and related tags to list.")]
+TopOption = Annotated[int, typer.Option("--top", min=1, max=1000, help="How many cascades, amplifiers and related tags to list.")]
 ThresholdOption = Annotated[int, typer.Option("--public-threshold", help="Accounts with at least this many followers are shown by handle.")]
 
 
@@ -149,9 +150,11 @@ def related(
     until: UntilOption = None,
     as_json: JsonOption = False,
     top: TopOption = 10,
-    min_cooccurrence: Annotated[int, typer.Option(help="Posts that must carry both tags.")] = 2,
-    min_lift: Annotated[float, typer.Option(help="Lift a related tag must exceed (or reach --min-affinity).")] = 1.0,
-    min_affinity: Annotated[float, typer.Option(help="Share of B's co-tagged posts carrying TAG that also makes B related.")] = 0.5,
+    min_cooccurrence: Annotated[int, typer.Option(min=1, max=10**9, help="Posts that must carry both tags.")] = 2,
+    min_lift: Annotated[float, typer.Option(callback=finite(0),
+                                            help="Lift a related tag must exceed (or reach --min-affinity), >= 0.")] = 1.0,
+    min_affinity: Annotated[float, typer.Option(callback=finite(0), help="Share of B's co-tagged posts carrying TAG "
+                                                "that also makes B related, >= 0 (above 1: never).")] = 0.5,
 ) -> None:
     """Hashtags that went with TAG: share, lift, correlation, and sibling / answer / co-tag.
 
@@ -180,7 +183,7 @@ def posts(
     until: UntilOption = None,
     as_json: JsonOption = False,
     reveal_authors: RevealOption = False,
-    limit: Annotated[int, typer.Option(help="How many posts to print (the JSON has them all).")] = 50,
+    limit: Annotated[int, typer.Option(min=0, max=10**6, help="How many posts to print (the JSON has them all).")] = 50,
 ) -> None:
     """The posts behind a figure of the fact sheet.
 

@@ -37,6 +37,15 @@ def test_trends_scope_selects_charts(tiny_corpus):
     result = invoke("trends", "-c", str(tiny_corpus), "--scope", "platform:twitter", "--json")
     rows = json.loads(result.output)
     assert rows and {r["scope"] for r in rows} == {"platform:twitter"}
+    assert invoke("trends", "-c", str(tiny_corpus), "--scope", "platform:Twitter", "--json").output == result.output
+
+
+def test_watch_refuses_an_unknown_platform_or_threshold(tiny_world):
+    source = str(next(tiny_world.glob("twitter/*03-06.jsonl")))
+    result = invoke("watch", source, "--no-follow", "--scope", "global,platform:myspace")
+    assert result.exit_code == 2 and "unknown platform 'myspace'" in result.output
+    result = invoke("watch", source, "--no-follow", "--threshold", "nan")
+    assert result.exit_code == 2 and "Invalid value for '--threshold'" in result.output
 
 
 def test_trends_table_on_terminal(tiny_corpus):
@@ -56,6 +65,12 @@ def test_trends_table_on_terminal(tiny_corpus):
         (("--since", "0001-01-01"), "out of range (posts are from 1970-01-01 to 2100-01-01)"),
         (("--since", "0001-01-01T00:00+01:00"), "out of range"),
         (("--until", "9999-12-31T23:00-05:00"), "out of range"),
+        # nan trended nothing and -inf everything, silently; z <= 0 is no significance at all
+        (("--threshold", "nan"), "Invalid value for '--threshold': nan is not a finite number > 0"),
+        (("--threshold", "-inf"), "Invalid value for '--threshold'"),
+        (("--threshold", "0"), "Invalid value for '--threshold'"),
+        # platforms are a closed set: a typo charted nothing, silently
+        (("--scope", "platform:nope"), "unknown platform 'nope' in scope 'platform:nope': one of twitter, bluesky"),
     ],
 )
 def test_trends_bad_options_are_clear_errors(tiny_corpus, args, message):

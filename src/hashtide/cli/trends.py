@@ -32,7 +32,8 @@ ScopeOption = Annotated[
                  "dimension (country); several separated by commas."),
 ]
 TopOption = Annotated[int, typer.Option("--top", min=1, max=100, help="Entries per chart.")]
-ThresholdOption = Annotated[float | None, typer.Option("--threshold", help="z a tag needs to trend (default 3).")]
+ThresholdOption = Annotated[float | None, typer.Option("--threshold", callback=finite(0, above=True),
+                                                      help="z a tag needs to trend, > 0 (default 3).")]
 HalfLifeOption = Annotated[str | None, typer.Option("--half-life", help="Half-life of the baseline, e.g. 1d (default 24 buckets, at most 365d).")]
 
 

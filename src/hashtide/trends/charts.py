@@ -12,7 +12,7 @@ import datetime as dt
 
 import msgspec
 
-from hashtide.model import to_datetime
+from hashtide.model import PLATFORMS, to_datetime
 
 DIMENSIONS = ("global", "country", "lang", "platform")
 
@@ -67,6 +67,8 @@ class ScopeFilter(msgspec.Struct, frozen=True):
     (True, True, False, ('global', 'country'))
     >>> ScopeFilter.parse("lang").accepts("lang:fr")
     True
+    >>> ScopeFilter.parse("platform:Bluesky").specs
+    ('platform:bluesky',)
     """
 
     specs: tuple[str, ...]
@@ -84,6 +86,8 @@ class ScopeFilter(msgspec.Struct, frozen=True):
                 raise ValueError(
                     f"unknown scope {spec!r}: use global, all, country[:CC], lang[:xx] or platform[:name]"
                 )
+            if dimension == "platform" and value and value.lower() not in PLATFORMS:
+                raise ValueError(f"unknown platform {value!r} in scope {spec!r}: one of {', '.join(PLATFORMS)}")
         return cls(tuple(_canonical(s) for s in specs))
 
     @property

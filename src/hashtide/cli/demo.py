@@ -11,6 +11,7 @@ import typer
 
 from hashtide.cli.app import app
 from hashtide.cli.common import err, out
+from hashtide.cli.simulate import ScaleOption, SeedOption, prepare_out
 from hashtide.corpus import Corpus
 from hashtide.corpus.summary import summary
 
@@ -19,9 +20,10 @@ DEMO_SCALE = 0.02
 
 @app.command()
 def demo(
-    scale: Annotated[float, typer.Option(help="Size of the metoo-2017 world (1.0 = the published figures).")] = DEMO_SCALE,
-    seed: Annotated[int, typer.Option(help="Seed of the simulation: same seed, same world.")] = 2017,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Keep the world and corpus here (default: a temporary folder).")] = None,
+    scale: ScaleOption = DEMO_SCALE,
+    seed: SeedOption = 2017,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Keep the world and corpus here, replacing those of an "
+                                                 "earlier demo (default: a temporary folder).")] = None,
 ) -> None:
     """Simulate #MeToo's launch in October 2017, ingest it, and tell its story.
 
@@ -31,12 +33,15 @@ def demo(
     from hashtide.simulate import simulate
 
     folder = out_dir or Path(tempfile.mkdtemp(prefix="hashtide-demo-"))
-    folder.mkdir(parents=True, exist_ok=True)
+    # an earlier demo's world and corpus are replaced: ingested again, they would mix two worlds
+    prepare_out(folder / "world", force=True)
+    corpus_path = folder / "metoo.duckdb"
+    for stale in (corpus_path, corpus_path.with_name(corpus_path.name + ".wal")):
+        stale.unlink(missing_ok=True)
     started = time.perf_counter()
     err.print(f"simulating metoo-2017 at scale {scale} into {folder}/world ...")
     truth = simulate("metoo-2017", folder / "world", scale=scale, seed=seed)
     files = sorted(str(p) for p in (folder / "world").rglob("*.jsonl"))
-    corpus_path = folder / "metoo.duckdb"
     with Corpus.open(corpus_path) as corpus:
         report = ingest(corpus, files)
         out.rule("[bold]ingest account")

@@ -9,13 +9,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from hashtide.simulate.engine import Truth, run
 from hashtide.simulate.scenarios import SCENARIOS, Scenario, get
 from hashtide.simulate.writers import FILE_PATTERNS, FORMATS
 
-__all__ = ["FILE_PATTERNS", "FORMATS", "SCENARIOS", "Scenario", "Truth", "simulate"]
+__all__ = ["FILE_PATTERNS", "FORMATS", "SCENARIOS", "Scenario", "Truth", "clear_world", "simulate"]
 
 
 def simulate(scenario: str | Scenario, out_dir: str | Path, scale: float = 1.0, seed: int = 0,
@@ -32,3 +33,26 @@ def simulate(scenario: str | Scenario, out_dir: str | Path, scale: float = 1.0, 
         raise ValueError(f"unknown format {', '.join(unknown)}; known: {', '.join(FORMATS)}")
     ordered = tuple(f for f in FORMATS if f in formats)
     return run(scenario, Path(out_dir), scale, seed, ordered)
+
+
+def clear_world(out_dir: str | Path) -> None:
+    """Remove the world in ``out_dir``: the files its truth.json lists, the folders that leaves
+    empty, and truth.json; anything else stays. A second world written over a first would
+    otherwise keep the first's files, which its truth does not describe.
+    ValueError when truth.json cannot be read or names a file outside ``out_dir``."""
+    out_dir = Path(out_dir)
+    truth = out_dir / "truth.json"
+    try:
+        listed = json.loads(truth.read_text(encoding="utf-8"))["files"]
+        paths = [out_dir / name for names in listed.values() for name in names]
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"{truth} cannot be read as a world's truth: {exc!r}") from exc
+    if any(not path.resolve().is_relative_to(out_dir.resolve()) for path in paths):
+        raise ValueError(f"{truth} names files outside {out_dir}")
+    for path in paths:
+        path.unlink(missing_ok=True)
+        for folder in path.parents:
+            if folder == out_dir or not folder.is_dir() or any(folder.iterdir()):
+                break
+            folder.rmdir()
+    truth.unlink()

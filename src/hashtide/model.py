@@ -141,11 +141,15 @@ def _to_arrow(rows: Sequence[msgspec.Struct], schema: pa.Schema) -> pa.Table:
 
 # Twitter's hashtag grammar (twitter-text): a tag is letters, marks, digits and underscores, not
 # digits alone, and does not continue a word, a URL fragment or an HTML entity (``&#39;``).
-_TAG_BODY = (r"(?!\ufe0f|\u20e3)"
-             r"([\p{L}\p{M}\p{Nd}_\u200c\u200d\ua67e\u05be\u05f3\u05f4\uff5e\u301c\u309b\u309c\u30a0\u30fb\u3003\u0f0b\u0f0c\u00b7]+)")
-_HASHTAG = regex.compile(r"(?<![\p{L}\p{M}\p{Nd}_&/])[#＃]" + _TAG_BODY)
-_ONE_HASHTAG = regex.compile(r"[#＃]?" + _TAG_BODY)
-HASHTAG_GRAMMAR = "one word of letters, digits or '_', not digits alone"
+_HASHTAG = regex.compile(
+    r"(?<![\p{L}\p{M}\p{Nd}_&/])[#＃]"
+    r"(?!\ufe0f|\u20e3)"
+    r"([\p{L}\p{M}\p{Nd}_\u200c\u200d\ua67e\u05be\u05f3\u05f4\uff5e\u301c\u309b\u309c\u30a0\u30fb\u3003\u0f0b\u0f0c\u00b7]+)"
+)
+# One tag as any platform writes it: Bluesky's facets take punctuation and emoji (#tide-test, #🔥),
+# so only what no platform's tag holds is refused: spaces, control characters, digits alone.
+_ONE_TAG = regex.compile(r"[#＃]?([^\s\p{C}#＃]+)")
+HASHTAG_GRAMMAR = "one word, without spaces, not digits alone"
 _DIGITS_ONLY = regex.compile(r"^[\p{Nd}_]*$")
 
 
@@ -169,14 +173,16 @@ def normalise_tag(tag: str) -> str | None:
 
 
 def hashtag_key(text: str) -> str | None:
-    """The key of ``text`` when it is one hashtag as a post would write it (the grammar of
-    :func:`hashtags_from_text`, '#' optional), else None. What a person types asks for this;
-    :func:`normalise_tag` is laxer, for the tag entities the platforms hand the readers.
+    """The key of ``text`` when it is one tag ('#' optional; see :data:`_ONE_TAG`), else None.
+    What a person types asks for this; :func:`normalise_tag` keeps whatever tag entities the
+    platforms hand the readers.
 
-    >>> hashtag_key("#MeToo"), hashtag_key("Jag_också"), hashtag_key("#tide test"), hashtag_key("-x")
-    ('metoo', 'jag_också', None, None)
+    >>> hashtag_key("#MeToo"), hashtag_key("Jag_också"), hashtag_key("#tide-test")
+    ('metoo', 'jag_också', 'tide-test')
+    >>> hashtag_key("#tide test"), hashtag_key("tide\\ntest"), hashtag_key("#2017"), hashtag_key("")
+    (None, None, None, None)
     """
-    match = _ONE_HASHTAG.fullmatch(text.strip())
+    match = _ONE_TAG.fullmatch(text.strip())
     return normalise_tag(match.group(1)) if match else None
 
 

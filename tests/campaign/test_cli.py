@@ -242,3 +242,13 @@ def test_related_defaults_are_the_librarys():
     defaults = {name: p.default for name, p in inspect.signature(related).parameters.items()}
     assert (defaults["min_cooccurrence"], defaults["min_lift"], defaults["min_affinity"]) == (
         story.MIN_COOCCURRENCE, story.MIN_LIFT, story.MIN_AFFINITY)
+
+
+def test_export_network_to_an_unwritable_place_exits_2_and_writes_nothing(story_corpus, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "adir.gexf").mkdir()
+    for target in ("nosuchdir/n.gexf", "adir.gexf", "/proc/n.graphml", "nosuchdir/n.csv"):
+        result = run("export", "network", "metoo", "--to", target, "-c", story_corpus)
+        assert result.exit_code == 2 and f"error: cannot write {target}: " in result.output, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["adir.gexf", "story.duckdb"]
+    assert not any((tmp_path / "adir.gexf").iterdir())

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hashtide.cli import app
+from hashtide.corpus import export as exporter
 
 V2 = "twitter-v2-twarc2"
 runner = CliRunner()
@@ -168,6 +169,43 @@ def test_export_public_threshold_keeps_big_accounts_handles(corpus, tmp_path):
 def test_export_unknown_format(corpus, tmp_path):
     result = invoke("export", "posts", "--to", str(tmp_path / "x.doc"), "-c", corpus)
     assert result.exit_code == 2 and "unknown export format" in result.output
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet", "jsonl", "xlsx"])
+@pytest.mark.parametrize("place", ["nosuchdir/x", "adir", "/proc/x"])
+def test_export_to_an_unwritable_place_exits_2_and_writes_nothing(corpus, tmp_path, monkeypatch, suffix, place):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / f"adir.{suffix}").mkdir()
+    target = f"{place}.{suffix}"
+    result = invoke("export", "posts", "--to", target, "-c", corpus)
+    assert result.exit_code == 2, result.output
+    assert f"error: cannot write {target}: " in result.output and "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["adir." + suffix, "c.duckdb"]
+
+
+def test_a_failed_export_keeps_the_file_it_would_replace(corpus, tmp_path, monkeypatch):
+    target = tmp_path / "posts.xlsx"
+    target.write_bytes(b"last week's export")
+
+    def disk_full(cursor, path):
+        path.write_bytes(b"half a workbook")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(exporter, "_write_xlsx", disk_full)
+    result = invoke("export", "posts", "--to", str(target), "-c", corpus)
+    assert result.exit_code == 2 and f"cannot write {target}: No space left on device" in result.output
+    assert target.read_bytes() == b"last week's export"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.duckdb", "posts.xlsx"]
+
+
+@pytest.mark.parametrize("place", ["nosuchdir/x.jsonl", "adir", "/proc/x", ""])
+def test_quarantine_export_to_an_unwritable_place_exits_2(corpus, tmp_path, monkeypatch, place):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "adir").mkdir()
+    result = invoke("quarantine", "-c", corpus, "--export", place)
+    assert result.exit_code == 2 and f"error: cannot write {place or repr('')}: " in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["adir", "c.duckdb"]
+    assert not any((tmp_path / "adir").iterdir())
 
 
 def _read_back(path: Path) -> list[dict]:

@@ -165,3 +165,26 @@ def test_specs_embed_no_url(written):
 def test_serve_port_is_a_port():
     result = CliRunner().invoke(app, ["serve", "--port", "70000"])
     assert result.exit_code == 2 and "Invalid value for '--port'" in result.output
+
+
+@pytest.fixture
+def small_corpus(tmp_path) -> str:
+    """The campaign tests' #MeToo in miniature, its public star's handle holding a control character."""
+    from campaign.campaign_worlds import story_posts
+
+    posts = story_posts()
+    for post in posts:
+        if post.author_id == "star":
+            post.author_handle = "star\x01x"
+    path = str(tmp_path / "small.duckdb")
+    with Corpus.open(path) as corpus:
+        corpus.write_posts(posts)
+    return path
+
+
+@pytest.mark.parametrize("out", ["", "/proc/r.html"])
+def test_page_that_cannot_be_written_exits_2(small_corpus, tmp_path, monkeypatch, out):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["report", "metoo", "-c", small_corpus, "--out", out])
+    assert result.exit_code == 2 and f"error: cannot write {out or repr('')}: " in result.output
+    assert [p.name for p in tmp_path.iterdir()] == ["small.duckdb"]

@@ -16,6 +16,7 @@ from xml.sax.saxutils import quoteattr
 
 import igraph as ig
 
+from hashtide import output
 from hashtide.campaign.facts import iso
 
 FORMATS = ("gexf", "graphml", "csv")
@@ -57,21 +58,23 @@ def build(campaign) -> tuple[list[dict], list[dict]]:
 
 
 def export(campaign, path: str) -> tuple[int, int]:
-    """Write the network to ``path`` (format from the suffix); returns (nodes, edges)."""
+    """Write the network to ``path`` (format from the suffix), whole or not at all; returns
+    (nodes, edges). Raises OSError when ``path`` cannot be written."""
     fmt = format_of(path)
     nodes, edges = build(campaign)
-    {"gexf": write_gexf, "graphml": write_graphml, "csv": write_csv}[fmt](nodes, edges, path)
+    with output.replacing(path) as temporary:
+        {"gexf": write_gexf, "graphml": write_graphml, "csv": write_csv}[fmt](nodes, edges, temporary)
     return len(nodes), len(edges)
 
 
-def write_csv(nodes: list[dict], edges: list[dict], path: str) -> None:
+def write_csv(nodes: list[dict], edges: list[dict], path: str | Path) -> None:
     with open(path, "w", newline="", encoding="utf-8") as sink:
         writer = csv.DictWriter(sink, ["source", "target", "platform", "weight", "first", "last"])
         writer.writeheader()
         writer.writerows(edges)
 
 
-def write_graphml(nodes: list[dict], edges: list[dict], path: str) -> None:
+def write_graphml(nodes: list[dict], edges: list[dict], path: str | Path) -> None:
     index = {n["id"]: i for i, n in enumerate(nodes)}
     g = ig.Graph(n=len(nodes), edges=[(index[e["source"]], index[e["target"]]) for e in edges], directed=True)
     g.vs["account"] = [n["id"] for n in nodes]  # not "id": GraphML readers take that for the node id
@@ -79,14 +82,14 @@ def write_graphml(nodes: list[dict], edges: list[dict], path: str) -> None:
         g.vs[key] = [n[key] for n in nodes]
     for key in ("platform", "weight", "first", "last"):
         g.es[key] = [e[key] for e in edges]
-    g.write_graphml(path)
+    g.write_graphml(str(path))
 
 
 _NODE_ATTRS = (("platform", "string"), ("followers", "long"), ("posts", "long"), ("pagerank", "double"))
 _EDGE_ATTRS = (("platform", "string"),)
 
 
-def write_gexf(nodes: list[dict], edges: list[dict], path: str) -> None:
+def write_gexf(nodes: list[dict], edges: list[dict], path: str | Path) -> None:
     """GEXF 1.3 (https://gexf.net/schema.html): a directed dynamic graph whose edges live from
     their first to their last time (Gephi's timeline), weights as edge weights."""
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',

@@ -24,6 +24,7 @@ from hashtide.cli.common import (
     out,
     print_json,
     time_window,
+    writing,
 )
 
 TagArgument = Annotated[str, typer.Argument(help="The hashtag, with or without '#', any case: #MeToo.",
@@ -232,7 +233,8 @@ def export_network(
     except ValueError as exc:
         fail(str(exc))
     with _campaign(corpus, tag, since, until, reveal_authors=reveal_authors, public_threshold=public_threshold) as story:
-        nodes, edges = network.export(story, to)
+        with writing(to):
+            nodes, edges = network.export(story, to)
     err.print(f"{nodes:,} accounts and {edges:,} edges written to {to}"
               + ("" if reveal_authors else " (accounts pseudonymised)"))
 

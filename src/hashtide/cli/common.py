@@ -111,6 +111,15 @@ def finite(low: float, high: float = math.inf, *, above: bool = False):
     return check
 
 
+@contextmanager
+def writing(path: str | os.PathLike):
+    """Exit with "cannot write PATH: reason" when the block fails to write ``path``."""
+    try:
+        yield
+    except OSError as exc:
+        fail(f"cannot write {str(path) or repr('')}: {exc.strerror or exc}")
+
+
 def open_corpus(path: str | None, read_only: bool = True) -> Corpus:
     """Open the corpus, or exit with a clear message."""
     try:

@@ -22,6 +22,7 @@ from hashtide.cli.common import (
     out,
     print_json,
     show_progress,
+    writing,
 )
 from hashtide.corpus import export as exporter
 from hashtide.corpus.summary import summary
@@ -29,6 +30,7 @@ from hashtide.ingest import IngestError, PartialIngest, SourceError, StrictStop,
 from hashtide.ingest.formats import FORMATS
 from hashtide.ingest.pipeline import IngestReport
 from hashtide.model import PLATFORMS
+from hashtide.output import replacing
 
 
 def _parse_map(pairs: list[str]) -> dict[str, str]:
@@ -237,7 +239,7 @@ def info(
 @app.command()
 def quarantine(
     corpus: CorpusOption = None,
-    export: Annotated[Path | None, typer.Option("--export", help="Write the raw bytes of every set-aside record to this file.")] = None,
+    export: Annotated[str | None, typer.Option("--export", help="Write the raw bytes of every set-aside record to this file.")] = None,
     limit: Annotated[int, typer.Option(help="How many records to list.")] = 50,
     as_json: JsonOption = False,
 ) -> None:
@@ -248,7 +250,7 @@ def quarantine(
     with corpus_for(corpus) as store:
         order = "order by source, byte_offset, item"
         if export is not None:
-            with open(export, "wb") as sink:
+            with writing(export), replacing(export) as temporary, open(temporary, "wb") as sink:
                 cursor = store.con.execute(f"select raw from quarantine {order}")
                 while rows := cursor.fetchmany(1000):
                     for (raw,) in rows:
@@ -280,7 +282,7 @@ def export_posts(
 
     Example: hashtide export posts --to posts.xlsx
     """
-    with corpus_for(corpus) as store:
+    with corpus_for(corpus) as store, writing(to):
         try:
             rows = exporter.export_posts(store, to, reveal_authors, with_text, public_threshold)
         except ValueError as exc:

@@ -9,13 +9,13 @@ from typing import Annotated
 import typer
 
 from hashtide.cli.app import app
-from hashtide.cli.common import CorpusOption, RevealOption, corpus_for, err, fail, hashtag_argument, out
+from hashtide.cli.common import CorpusOption, RevealOption, corpus_for, err, fail, hashtag_argument, out, writing
 
 
 @app.command()
 def report(
     tag: Annotated[str, typer.Argument(help="The hashtag, with or without '#', e.g. '#MeToo'.", callback=hashtag_argument)],
-    out_file: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.")],
+    out_file: Annotated[str, typer.Option("--out", "-o", help="The HTML file to write.")],
     corpus: CorpusOption = None,
     figures: Annotated[Path | None, typer.Option("--figures", help="Also write each chart as SVG and PNG into this folder.")] = None,
     reveal: RevealOption = False,
@@ -26,11 +26,8 @@ def report(
     """
     from hashtide.report import write_report
 
-    with corpus_for(corpus) as store:
-        try:
-            written = write_report(store, tag, out_file, figures=figures, reveal_authors=reveal)
-        except OSError as exc:
-            fail(f"cannot write {out_file}: {exc}")
+    with corpus_for(corpus) as store, writing(out_file):
+        written = write_report(store, tag, out_file, figures=figures, reveal_authors=reveal)
     out.print(str(written), highlight=False)
     if figures is not None:
         err.print(f"figures in {figures}", highlight=False)

@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+
 from hashtide.corpus import Corpus
+from hashtide.output import replacing
 
 FORMATS = ("parquet", "csv", "xlsx", "jsonl")
 PUBLIC_THRESHOLD = 5_000
+_COPY_OPTIONS = {
+    "csv": "(format csv, header true, force_quote (post_id, parent_id, root_id, author_id))",
+    "parquet": "(format parquet, compression zstd)",
+    "jsonl": "(format json)",
+}
 
 
 def format_of(path: str) -> str:
@@ -51,30 +59,36 @@ def export_posts(
     with_text: bool = False,
     public_threshold: int = PUBLIC_THRESHOLD,
 ) -> int:
-    """Write the posts to ``path`` (format from its suffix); returns the number of rows."""
+    """Write the posts to ``path`` (format from its suffix), whole or not at all; returns the
+    number of rows.
+
+    Raises ValueError for a suffix that names no format, OSError when ``path`` cannot be written."""
     fmt = format_of(path)
     if fmt not in FORMATS:
         raise ValueError(f"{path}: unknown export format .{fmt} (use one of: {', '.join(FORMATS)})")
     query = posts_query(reveal_authors, with_text, public_threshold)
-    con = corpus.con
-    if fmt == "xlsx":
-        return _write_xlsx(con.execute(query), path)
+    with replacing(path) as temporary:
+        if fmt == "xlsx":
+            return _write_xlsx(corpus.con.execute(query), temporary)
+        _copy(corpus.con, query, fmt, temporary)
+    return corpus.con.execute("select count(*) from posts").fetchall()[0][0]
+
+
+def _copy(con, query: str, fmt: str, path: Path) -> None:
+    """DuckDB's COPY of the rows to ``path`` in ``fmt``."""
     if fmt == "csv":
         # lists as space-separated tags: one cell each, readable in a spreadsheet
         query = f"""select * replace (array_to_string(hashtags, ' ') as hashtags,
                                       array_to_string(hashtag_forms, ' ') as hashtag_forms)
                     from ({query})"""
-        options = "(format csv, header true, force_quote (post_id, parent_id, root_id, author_id))"
-    elif fmt == "parquet":
-        options = "(format parquet, compression zstd)"
-    else:
-        options = "(format json)"
-    quoted = path.replace("'", "''")
-    con.execute(f"copy ({query}) to '{quoted}' {options}")
-    return con.execute("select count(*) from posts").fetchall()[0][0]
+    quoted = str(path).replace("'", "''")
+    try:
+        con.execute(f"copy ({query}) to '{quoted}' {_COPY_OPTIONS[fmt]}")
+    except duckdb.IOException as exc:  # a full disk, say: an OSError like any other failed write
+        raise OSError(str(exc)) from exc
 
 
-def _write_xlsx(cursor, path: str) -> int:
+def _write_xlsx(cursor, path: Path) -> int:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)

@@ -32,6 +32,7 @@ import json
 from pathlib import Path
 
 from hashtide.corpus import Corpus
+from hashtide.output import replacing
 
 __all__ = ["render", "write_report", "write_figures"]
 
@@ -46,7 +47,8 @@ def write_report(corpus: Corpus, tag: str, out: str | Path, *, figures: str | Pa
     specs = charts(data)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(data, specs), encoding="utf-8")
+    with replacing(out) as temporary:
+        temporary.write_text(render(data, specs), encoding="utf-8")
     if figures is not None:
         write_figures(specs, figures)
     return out

@@ -198,6 +198,24 @@ def test_a_failed_export_keeps_the_file_it_would_replace(corpus, tmp_path, monke
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.duckdb", "posts.xlsx"]
 
 
+def test_xlsx_export_removes_control_characters_and_says_how_many_cells(tmp_path):
+    """Tweets carry \\v or BEL; openpyxl refuses a workbook holding one."""
+    from hashtide.corpus import Corpus
+    from hashtide.model import Post
+
+    path = tmp_path / "ctrl.duckdb"
+    with Corpus.open(path) as store:
+        store.write_posts([Post(platform="twitter", post_id="7\x00", created_at=0, author_id="a",
+                                text="vertical\x0btab and bell\x07 #art"),
+                           Post(platform="twitter", post_id="8", created_at=1, author_id="b", text="clean\ttext")])
+    target = tmp_path / "ctrl.xlsx"
+    result = invoke("export", "posts", "--to", str(target), "-c", str(path), "--with-text")
+    assert result.exit_code == 0, result.output
+    assert "2 cells held control characters a worksheet cannot hold: they were removed" in result.output
+    rows = _read_back(target)
+    assert [(r["post_id"], r["text"]) for r in rows] == [("7", "verticaltab and bell #art"), ("8", "clean\ttext")]
+
+
 @pytest.mark.parametrize("place", ["nosuchdir/x.jsonl", "adir", "/proc/x", ""])
 def test_quarantine_export_to_an_unwritable_place_exits_2(corpus, tmp_path, monkeypatch, place):
     monkeypatch.chdir(tmp_path)

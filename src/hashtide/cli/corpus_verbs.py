@@ -284,7 +284,10 @@ def export_posts(
     """
     with corpus_for(corpus) as store, writing(to):
         try:
-            rows = exporter.export_posts(store, to, reveal_authors, with_text, public_threshold)
+            rows, cleaned = exporter.export_posts(store, to, reveal_authors, with_text, public_threshold)
         except ValueError as exc:
             fail(str(exc))
+    if cleaned:
+        cells = "1 cell" if cleaned == 1 else f"{cleaned:,} cells"
+        err.print(f"{cells} held control characters a worksheet cannot hold: they were removed", highlight=False)
     err.print(f"{rows:,} posts written to {to}" + ("" if reveal_authors else " (authors pseudonymised)"))

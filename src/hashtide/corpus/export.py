@@ -7,7 +7,9 @@ followers (public figures); the text of posts is left out unless asked for.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 
@@ -21,6 +23,11 @@ _COPY_OPTIONS = {
     "parquet": "(format parquet, compression zstd)",
     "jsonl": "(format json)",
 }
+
+
+class Exported(NamedTuple):
+    rows: int
+    cleaned_cells: int = 0  # xlsx cells that lost characters a worksheet cannot hold
 
 
 def format_of(path: str) -> str:
@@ -58,9 +65,8 @@ def export_posts(
     reveal_authors: bool = False,
     with_text: bool = False,
     public_threshold: int = PUBLIC_THRESHOLD,
-) -> int:
-    """Write the posts to ``path`` (format from its suffix), whole or not at all; returns the
-    number of rows.
+) -> Exported:
+    """Write the posts to ``path`` (format from its suffix), whole or not at all.
 
     Raises ValueError for a suffix that names no format, OSError when ``path`` cannot be written."""
     fmt = format_of(path)
@@ -71,7 +77,7 @@ def export_posts(
         if fmt == "xlsx":
             return _write_xlsx(corpus.con.execute(query), temporary)
         _copy(corpus.con, query, fmt, temporary)
-    return corpus.con.execute("select count(*) from posts").fetchall()[0][0]
+    return Exported(corpus.con.execute("select count(*) from posts").fetchall()[0][0])
 
 
 def _copy(con, query: str, fmt: str, path: Path) -> None:
@@ -88,20 +94,33 @@ def _copy(con, query: str, fmt: str, path: Path) -> None:
         raise OSError(str(exc)) from exc
 
 
-def _write_xlsx(cursor, path: Path) -> int:
+def _write_xlsx(cursor, path: Path) -> Exported:
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("posts")
     columns = [d[0] for d in cursor.description]
     sheet.append(columns)
-    rows = 0
+    rows = cleaned = 0
     while batch := cursor.fetchmany(10_000):
         for row in batch:
-            sheet.append([_cell(v) for v in row])
+            cells, dirty = _cells(row, ILLEGAL_CHARACTERS_RE)
+            sheet.append(cells)
+            cleaned += dirty
         rows += len(batch)
     book.save(path)
-    return rows
+    return Exported(rows, cleaned)
+
+
+def _cells(row: tuple, illegal: re.Pattern) -> tuple[list, int]:
+    """The row as worksheet cells, and how many of them lost characters a worksheet cannot hold
+    (``illegal``, C0 controls: tweets carry \\v or BEL, and openpyxl refuses the file for one)."""
+    cells = [_cell(v) for v in row]
+    dirty = [i for i, cell in enumerate(cells) if isinstance(cell, str) and illegal.search(cell)]
+    for i in dirty:
+        cells[i] = illegal.sub("", cells[i])
+    return cells, len(dirty)
 
 
 def _cell(value):

@@ -1,4 +1,5 @@
-"""Files hashtide writes for other programs: whole or not at all.
+"""Files hashtide writes for other programs: whole or not at all, with only the text their format
+can hold.
 
 >>> import os, tempfile
 >>> target = os.path.join(tempfile.mkdtemp(), "out.txt")
@@ -12,10 +13,24 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+# XML 1.0 allows only these characters (https://www.w3.org/TR/xml/#charsets). GEXF, GraphML and
+# the SVG of a chart are XML: one C0 control in a handle makes a reader refuse the whole file.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters XML 1.0 forbids.
+
+    >>> xml_text("evil\\x01<&>\\ttab")
+    'evil<&>\\ttab'
+    """
+    return _NOT_XML.sub("", text)
 
 
 @contextmanager

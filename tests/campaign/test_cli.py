@@ -244,6 +244,31 @@ def test_related_defaults_are_the_librarys():
         story.MIN_COOCCURRENCE, story.MIN_LIFT, story.MIN_AFFINITY)
 
 
+def _corpus_with_a_control_character_in_a_public_handle(tmp_path) -> str:
+    from campaign.campaign_worlds import story_posts
+
+    posts = story_posts()
+    for post in posts:
+        if post.author_id == "star":  # 3.2 M followers: shown by handle without --reveal-authors
+            post.author_handle = "star\x01<&>\"x"
+    path = str(tmp_path / "ctrl.duckdb")
+    with Corpus.open(path) as corpus:
+        corpus.write_posts(posts)
+    return path
+
+
+def test_export_network_drops_characters_xml_forbids(tmp_path):
+    corpus = _corpus_with_a_control_character_in_a_public_handle(tmp_path)
+    gexf, graphml = tmp_path / "n.gexf", tmp_path / "n.graphml"
+    for target in (gexf, graphml):
+        result = run("export", "network", "metoo", "--to", target, "-c", corpus)
+        assert result.exit_code == 0, result.output
+    ns = {"g": "http://gexf.net/1.3"}
+    labels = {n.get("label") for n in ET.parse(gexf).getroot().findall(".//g:node", ns)}
+    assert "star<&>\"x" in labels
+    assert "star<&>\"x" in ig.Graph.Read_GraphML(str(graphml)).vs["label"]
+
+
 def test_export_network_to_an_unwritable_place_exits_2_and_writes_nothing(story_corpus, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "adir.gexf").mkdir()

@@ -182,6 +182,15 @@ def small_corpus(tmp_path) -> str:
     return path
 
 
+def test_figures_drop_characters_xml_forbids(small_corpus, tmp_path):
+    figures = tmp_path / "figures"
+    result = CliRunner().invoke(app, ["report", "metoo", "-c", small_corpus, "--out", str(tmp_path / "r.html"),
+                                      "--figures", str(figures)])
+    assert result.exit_code == 0, result.output
+    amplifiers = (figures / "amplifiers.svg").read_text(encoding="utf-8")
+    assert "starx (twitter)" in amplifiers and "\x01" not in amplifiers
+
+
 @pytest.mark.parametrize("out", ["", "/proc/r.html"])
 def test_page_that_cannot_be_written_exits_2(small_corpus, tmp_path, monkeypatch, out):
     monkeypatch.chdir(tmp_path)

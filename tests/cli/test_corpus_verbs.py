@@ -216,6 +216,20 @@ def test_xlsx_export_removes_control_characters_and_says_how_many_cells(tmp_path
     assert [(r["post_id"], r["text"]) for r in rows] == [("7", "verticaltab and bell #art"), ("8", "clean\ttext")]
 
 
+@pytest.mark.parametrize("option", ["--top", "--limit"])
+@pytest.mark.parametrize("value", ["-1", "99999999999999999999"])
+def test_counts_out_of_range_are_refused(corpus, option, value):
+    verb = "info" if option == "--top" else "quarantine"
+    result = invoke(verb, "-c", corpus, option, value)
+    assert result.exit_code == 2 and f"Invalid value for '{option}'" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_counts_of_zero_list_nothing(corpus):
+    assert json.loads(invoke("info", "-c", corpus, "--json", "--top", "0").stdout)["top_hashtags"] == []
+    assert json.loads(invoke("quarantine", "-c", corpus, "--json", "--limit", "0").stdout)["records"] == []
+
+
 @pytest.mark.parametrize("place", ["nosuchdir/x.jsonl", "adir", "/proc/x", ""])
 def test_quarantine_export_to_an_unwritable_place_exits_2(corpus, tmp_path, monkeypatch, place):
     monkeypatch.chdir(tmp_path)

@@ -37,6 +37,8 @@ SparkMasterOption = Annotated[
     typer.Option("--spark-master", envvar="HASHTIDE_SPARK_MASTER",
                  help="Spark master URL with --engine spark (default local[*], loopback only).", show_default=False),
 ]
+# Counts become SQL LIMITs, which DuckDB takes as BIGINT: typer refuses a larger one (exit 2).
+MAX_COUNT = 2**63 - 1
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
 RevealOption = Annotated[
     bool,

@@ -15,6 +15,7 @@ from hashtide.cli.common import (
     EngineOption,
     SparkMasterOption,
     JsonOption,
+    MAX_COUNT,
     RevealOption,
     corpus_for,
     err,
@@ -193,7 +194,7 @@ def _show_account(report: IngestReport) -> None:
 @app.command()
 def info(
     corpus: CorpusOption = None,
-    top: Annotated[int, typer.Option(help="How many top hashtags to list.")] = 10,
+    top: Annotated[int, typer.Option(min=0, max=MAX_COUNT, help="How many top hashtags to list.")] = 10,
     as_json: JsonOption = False,
     engine: EngineOption = None,
     spark_master: SparkMasterOption = None,
@@ -240,7 +241,7 @@ def info(
 def quarantine(
     corpus: CorpusOption = None,
     export: Annotated[str | None, typer.Option("--export", help="Write the raw bytes of every set-aside record to this file.")] = None,
-    limit: Annotated[int, typer.Option(help="How many records to list.")] = 50,
+    limit: Annotated[int, typer.Option(min=0, max=MAX_COUNT, help="How many records to list.")] = 50,
     as_json: JsonOption = False,
 ) -> None:
     """What was set aside, with file, line and reason; --export gives the raw bytes back.

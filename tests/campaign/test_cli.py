@@ -277,3 +277,14 @@ def test_export_network_to_an_unwritable_place_exits_2_and_writes_nothing(story_
         assert result.exit_code == 2 and f"error: cannot write {target}: " in result.output, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["adir.gexf", "story.duckdb"]
     assert not any((tmp_path / "adir.gexf").iterdir())
+
+
+def test_public_threshold_below_one_is_refused(story_corpus, tmp_path):
+    """0 or less would show every handle while the output says authors are pseudonymised."""
+    for threshold in ("0", "-1"):
+        sheet = run("campaign", "metoo", "-c", story_corpus, "--public-threshold", threshold)
+        network = run("export", "network", "metoo", "--to", tmp_path / "n.csv", "-c", story_corpus,
+                      "--public-threshold", threshold)
+        for result in (sheet, network):
+            assert result.exit_code == 2 and "--public-threshold" in result.output
+    assert not (tmp_path / "n.csv").exists()

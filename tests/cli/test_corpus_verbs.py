@@ -161,9 +161,18 @@ def test_export_reveal_and_text_options(corpus, tmp_path):
 
 def test_export_public_threshold_keeps_big_accounts_handles(corpus, tmp_path):
     target = tmp_path / "posts.jsonl"
-    assert invoke("export", "posts", "--to", str(target), "-c", corpus, "--public-threshold", "0").exit_code == 0
+    assert invoke("export", "posts", "--to", str(target), "-c", corpus, "--public-threshold", "1").exit_code == 0
     rows = _read_back(target)
     assert any(not r["author_handle"].startswith("p_") for r in rows if r["author_handle"])
+
+
+@pytest.mark.parametrize("threshold", ["0", "-1", "99999999999999999999"])
+def test_export_public_threshold_out_of_range_is_refused(corpus, tmp_path, threshold):
+    """0 or less would show every handle under "(authors pseudonymised)"; beyond int64 is no count."""
+    target = tmp_path / "posts.csv"
+    result = invoke("export", "posts", "--to", str(target), "-c", corpus, "--public-threshold", threshold)
+    assert result.exit_code == 2 and "--public-threshold" in result.output
+    assert not target.exists()
 
 
 def test_export_unknown_format(corpus, tmp_path):

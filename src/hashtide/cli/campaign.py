@@ -14,6 +14,7 @@ from hashtide.cli.common import (
     CorpusOption,
     EngineOption,
     JsonOption,
+    MAX_COUNT,
     RevealOption,
     SparkMasterOption,
     err,
@@ -32,7 +33,8 @@ TagArgument = Annotated[str, typer.Argument(help="The hashtag, with or without '
 SinceOption = Annotated[str | None, typer.Option("--since", help="Only posts from this time on (ISO 8601, UTC unless an offset is given; 1970 to 2100).")]
 UntilOption = Annotated[str | None, typer.Option("--until", help="Only posts before this time, after --since (ISO 8601; 1970 to 2100).")]
 TopOption = Annotated[int, typer.Option("--top", min=1, max=1000, help="How many cascades, amplifiers and related tags to list.")]
-ThresholdOption = Annotated[int, typer.Option("--public-threshold", help="Accounts with at least this many followers are shown by handle.")]
+ThresholdOption = Annotated[int, typer.Option("--public-threshold", min=1, max=MAX_COUNT,
+                                              help="Accounts with at least this many followers are shown by handle.")]
 
 
 @contextmanager

@@ -277,7 +277,8 @@ def export_posts(
     corpus: CorpusOption = None,
     reveal_authors: RevealOption = False,
     with_text: Annotated[bool, typer.Option("--with-text", help="Include the text of posts (left out by default).")] = False,
-    public_threshold: Annotated[int, typer.Option(help="Accounts with at least this many followers keep their handle.")] = exporter.PUBLIC_THRESHOLD,
+    public_threshold: Annotated[int, typer.Option(min=1, max=MAX_COUNT, help="Accounts with at least this many "
+                                                  "followers keep their handle.")] = exporter.PUBLIC_THRESHOLD,
 ) -> None:
     """Write the posts table for pandas, Excel or R; ids as text, authors pseudonymised.
 

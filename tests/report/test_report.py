@@ -191,6 +191,23 @@ def test_figures_drop_characters_xml_forbids(small_corpus, tmp_path):
     assert "starx (twitter)" in amplifiers and "\x01" not in amplifiers
 
 
+def test_figures_that_cannot_be_written_are_named(small_corpus, tmp_path):
+    """The page is written first: the error names the figures folder, not the page."""
+    (tmp_path / "afile").write_text("")
+    out = tmp_path / "r.html"
+    result = CliRunner().invoke(app, ["report", "metoo", "-c", small_corpus, "--out", str(out),
+                                      "--figures", str(tmp_path / "afile")])
+    assert result.exit_code == 2 and f"error: cannot write {tmp_path / 'afile'}: File exists" in result.stderr
+    assert "<html" in out.read_text(encoding="utf-8")
+
+
+def test_empty_figures_path_is_refused(small_corpus, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["report", "metoo", "-c", small_corpus, "--out", "r.html", "--figures", ""])
+    assert result.exit_code == 2 and "--figures needs a folder" in result.output
+    assert [p.name for p in tmp_path.iterdir()] == ["small.duckdb"]
+
+
 @pytest.mark.parametrize("out", ["", "/proc/r.html"])
 def test_page_that_cannot_be_written_exits_2(small_corpus, tmp_path, monkeypatch, out):
     monkeypatch.chdir(tmp_path)

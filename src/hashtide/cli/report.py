@@ -17,19 +17,25 @@ def report(
     tag: Annotated[str, typer.Argument(help="The hashtag, with or without '#', e.g. '#MeToo'.", callback=hashtag_argument)],
     out_file: Annotated[str, typer.Option("--out", "-o", help="The HTML file to write.")],
     corpus: CorpusOption = None,
-    figures: Annotated[Path | None, typer.Option("--figures", help="Also write each chart as SVG and PNG into this folder.")] = None,
+    figures: Annotated[str | None, typer.Option("--figures", help="Also write each chart as SVG and PNG into this folder.")] = None,
     reveal: RevealOption = False,
 ) -> None:
     """Write one self-contained HTML report of a campaign: it opens offline and prints.
 
     Example: hashtide report '#MeToo' --corpus metoo.duckdb --out metoo.html --figures figures/
     """
-    from hashtide.report import write_report
+    from hashtide.report import report_page, write_figures, write_page
 
-    with corpus_for(corpus) as store, writing(out_file):
-        written = write_report(store, tag, out_file, figures=figures, reveal_authors=reveal)
-    out.print(str(written), highlight=False)
+    if figures == "":  # Path("") is the current folder: a slip, not a choice (that is "--figures .")
+        fail("--figures needs a folder (. for the current one)")
+    with corpus_for(corpus) as store:
+        page, specs = report_page(store, tag, reveal_authors=reveal)
+    with writing(out_file):
+        write_page(page, out_file)
+    out.print(out_file, highlight=False)
     if figures is not None:
+        with writing(figures):
+            write_figures(specs, figures)
         err.print(f"figures in {figures}", highlight=False)
 
 

@@ -34,24 +34,34 @@ from pathlib import Path
 from hashtide.corpus import Corpus
 from hashtide.output import replacing
 
-__all__ = ["render", "write_report", "write_figures"]
+__all__ = ["report_page", "render", "write_page", "write_report", "write_figures"]
 
 
 def write_report(corpus: Corpus, tag: str, out: str | Path, *, figures: str | Path | None = None,
                  reveal_authors: bool = False) -> Path:
     """Write the report of ``tag`` to ``out`` (and each chart as SVG and PNG into ``figures``)."""
+    page, specs = report_page(corpus, tag, reveal_authors=reveal_authors)
+    write_page(page, out)
+    if figures is not None:
+        write_figures(specs, figures)
+    return Path(out)
+
+
+def report_page(corpus: Corpus, tag: str, *, reveal_authors: bool = False) -> tuple[str, dict]:
+    """The report page of ``tag``, and the specs of its charts (for :func:`write_figures`)."""
     from hashtide.report.charts import charts
     from hashtide.report.data import gather
 
     data = gather(corpus, tag, reveal_authors=reveal_authors)
     specs = charts(data)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    return render(data, specs), specs
+
+
+def write_page(page: str, out: str | Path) -> None:
+    """``page`` to the file ``out``, whole or not at all, creating its folder."""
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
     with replacing(out) as temporary:
-        temporary.write_text(render(data, specs), encoding="utf-8")
-    if figures is not None:
-        write_figures(specs, figures)
-    return out
+        temporary.write_text(page, encoding="utf-8")
 
 
 def render(data: dict, specs: dict, *, inline: bool = True, static: str = "/static") -> str:

@@ -1,5 +1,5 @@
-"""Files hashtide writes for other programs: whole or not at all, with only the text their format
-can hold.
+"""Files hashtide writes for other programs: whole or not at all, compressed as their name says,
+with only the text their format can hold.
 
 >>> import os, tempfile
 >>> target = os.path.join(tempfile.mkdtemp(), "out.txt")
@@ -11,13 +11,22 @@ can hold.
 
 from __future__ import annotations
 
+import bz2
 import errno
+import gzip
+import lzma
 import os
 import re
+import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import BinaryIO
+
+from hashtide.ingest.sources import COMPRESSED
+
+STDOUT = "-"  # as for twarc and ingest: the path "-" is the standard stream
 
 # XML 1.0 allows only these characters (https://www.w3.org/TR/xml/#charsets). GEXF, GraphML and
 # the SVG of a chart are XML: one C0 control in a handle makes a reader refuse the whole file.
@@ -60,3 +69,31 @@ def _temporary_beside(target: Path) -> Path:
     os.umask(umask)
     os.chmod(name, 0o666 & ~umask)  # mkstemp's private 0600 would follow the file to its name
     return Path(name)
+
+
+@contextmanager
+def output_stream(path: str | Path) -> Iterator[BinaryIO]:
+    """A binary stream to ``path``: stdout for ``-``, else a file replaced whole (:func:`replacing`)
+    and compressed when its suffix names a compression ingest reads (.gz, .bz2, .xz, .zst)."""
+    if str(path) == STDOUT:
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    with replacing(path) as temporary, open(temporary, "wb") as raw, _compressing(raw, Path(path)) as sink:
+        yield sink
+
+
+def _compressing(raw: BinaryIO, path: Path):
+    """A compressing writer over ``raw`` (left open) for the suffix of ``path``, if it names one."""
+    kind = COMPRESSED.get(path.suffix.lower())
+    if kind == "gzip":  # named for the target, not the temporary file; no clock, same bytes each time
+        return gzip.GzipFile(filename=path.name, mode="wb", fileobj=raw, mtime=0)
+    if kind == "bzip2":
+        return bz2.BZ2File(raw, "wb")
+    if kind == "xz":
+        return lzma.LZMAFile(raw, "wb")
+    if kind == "zstd":
+        import zstandard
+
+        return zstandard.ZstdCompressor().stream_writer(raw, closefd=False)
+    return nullcontext(raw)

@@ -249,6 +249,34 @@ def test_quarantine_export_to_an_unwritable_place_exits_2(corpus, tmp_path, monk
     assert not any((tmp_path / "adir").iterdir())
 
 
+def test_quarantine_export_dash_writes_the_raw_bytes_to_stdout(corpus, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    invoke("quarantine", "-c", corpus, "--export", "raw.jsonl")
+    result = invoke("quarantine", "-c", corpus, "--export", "-")
+    assert result.exit_code == 0
+    assert result.stdout_bytes == (tmp_path / "raw.jsonl").read_bytes()
+    assert "raw bytes written to stdout" in result.stderr and not (tmp_path / "-").exists()
+    both = invoke("quarantine", "-c", corpus, "--export", "-", "--json")
+    assert both.exit_code == 2 and "cannot go with --json" in both.output
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz", ".zst"])
+def test_quarantine_export_compressed_as_named_re_ingests(tmp_path, suffix):
+    status = {"id": "1", "created_at": "not a date", "account": {"id": "9", "acct": "a"}, "content": "<p>hi</p>"}
+    (tmp_path / "statuses.jsonl").write_text(json.dumps(status) + "\n")
+    first = str(tmp_path / "first.duckdb")
+    assert invoke("ingest", str(tmp_path / "statuses.jsonl"), "-c", first).exit_code == 0
+    plain, packed = tmp_path / "raw.jsonl", tmp_path / f"raw.jsonl{suffix}"
+    assert invoke("quarantine", "-c", first, "--export", str(plain)).exit_code == 0
+    assert invoke("quarantine", "-c", first, "--export", str(packed)).exit_code == 0
+    assert packed.read_bytes() != plain.read_bytes()
+    again = str(tmp_path / "again.duckdb")
+    report = json.loads(invoke("ingest", str(packed), "-c", again, "--json").stdout)
+    assert (report["records"], report["rejected"], report["files"][0]["format"]) == (1, 1, "mastodon")
+    assert invoke("quarantine", "-c", again, "--export", str(tmp_path / "again.jsonl")).exit_code == 0
+    assert (tmp_path / "again.jsonl").read_bytes() == plain.read_bytes()
+
+
 def _read_back(path: Path) -> list[dict]:
     if path.suffix == ".csv":
         with open(path, newline="") as f:

@@ -208,6 +208,14 @@ def test_empty_figures_path_is_refused(small_corpus, tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["small.duckdb"]
 
 
+def test_out_dash_writes_the_page_to_stdout(small_corpus, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["report", "metoo", "-c", small_corpus, "--out", "-"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("<!DOCTYPE html>") and result.stdout.rstrip().endswith("</html>")
+    assert [p.name for p in tmp_path.iterdir()] == ["small.duckdb"]
+
+
 @pytest.mark.parametrize("out", ["", "/proc/r.html"])
 def test_page_that_cannot_be_written_exits_2(small_corpus, tmp_path, monkeypatch, out):
     monkeypatch.chdir(tmp_path)

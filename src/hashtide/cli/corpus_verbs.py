@@ -31,7 +31,7 @@ from hashtide.ingest import IngestError, PartialIngest, SourceError, StrictStop,
 from hashtide.ingest.formats import FORMATS
 from hashtide.ingest.pipeline import IngestReport
 from hashtide.model import PLATFORMS
-from hashtide.output import replacing
+from hashtide.output import STDOUT, output_stream
 
 
 def _parse_map(pairs: list[str]) -> dict[str, str]:
@@ -240,7 +240,8 @@ def info(
 @app.command()
 def quarantine(
     corpus: CorpusOption = None,
-    export: Annotated[str | None, typer.Option("--export", help="Write the raw bytes of every set-aside record to this file.")] = None,
+    export: Annotated[str | None, typer.Option("--export", help="Write the raw bytes of every set-aside record to this "
+                                               "file (- for stdout; compressed for .gz, .bz2, .xz, .zst).")] = None,
     limit: Annotated[int, typer.Option(min=0, max=MAX_COUNT, help="How many records to list.")] = 50,
     as_json: JsonOption = False,
 ) -> None:
@@ -248,10 +249,12 @@ def quarantine(
 
     Example: hashtide quarantine --export rejected.jsonl
     """
+    if export == STDOUT and as_json:
+        fail("--export - writes the raw bytes to stdout: it cannot go with --json")
     with corpus_for(corpus) as store:
         order = "order by source, byte_offset, item"
         if export is not None:
-            with writing(export), replacing(export) as temporary, open(temporary, "wb") as sink:
+            with writing(export), output_stream(export) as sink:
                 cursor = store.con.execute(f"select raw from quarantine {order}")
                 while rows := cursor.fetchmany(1000):
                     for (raw,) in rows:
@@ -264,11 +267,13 @@ def quarantine(
         print_json({"quarantined": total, "records": [
             {"source": s, "line": line, "byte_offset": o, "reason": r, "bytes": n} for s, line, o, r, n in rows]})
         return
+    listing = err if export == STDOUT else out  # stdout carries the raw bytes alone
     table = Table("source", "line", "reason", "bytes", show_edge=False)
     for source, line, _, reason, size in rows:
         table.add_row(source, str(line), reason, f"{size:,}")
-    out.print(table)
-    out.print(f"{total:,} records in quarantine" + (f"; raw bytes written to {export}" if export else ""))
+    listing.print(table)
+    written = "stdout" if export == STDOUT else export
+    listing.print(f"{total:,} records in quarantine" + (f"; raw bytes written to {written}" if export else ""))
 
 
 @export_app.command("posts")

@@ -10,12 +10,13 @@ import typer
 
 from hashtide.cli.app import app
 from hashtide.cli.common import CorpusOption, RevealOption, corpus_for, err, fail, hashtag_argument, out, writing
+from hashtide.output import STDOUT
 
 
 @app.command()
 def report(
     tag: Annotated[str, typer.Argument(help="The hashtag, with or without '#', e.g. '#MeToo'.", callback=hashtag_argument)],
-    out_file: Annotated[str, typer.Option("--out", "-o", help="The HTML file to write.")],
+    out_file: Annotated[str, typer.Option("--out", "-o", help="The HTML file to write (- for stdout).")],
     corpus: CorpusOption = None,
     figures: Annotated[str | None, typer.Option("--figures", help="Also write each chart as SVG and PNG into this folder.")] = None,
     reveal: RevealOption = False,
@@ -32,7 +33,8 @@ def report(
         page, specs = report_page(store, tag, reveal_authors=reveal)
     with writing(out_file):
         write_page(page, out_file)
-    out.print(out_file, highlight=False)
+    if out_file != STDOUT:
+        out.print(out_file, highlight=False)
     if figures is not None:
         with writing(figures):
             write_figures(specs, figures)

@@ -32,7 +32,7 @@ import json
 from pathlib import Path
 
 from hashtide.corpus import Corpus
-from hashtide.output import replacing
+from hashtide.output import STDOUT, output_stream
 
 __all__ = ["report_page", "render", "write_page", "write_report", "write_figures"]
 
@@ -58,10 +58,11 @@ def report_page(corpus: Corpus, tag: str, *, reveal_authors: bool = False) -> tu
 
 
 def write_page(page: str, out: str | Path) -> None:
-    """``page`` to the file ``out``, whole or not at all, creating its folder."""
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
-    with replacing(out) as temporary:
-        temporary.write_text(page, encoding="utf-8")
+    """``page`` to the file ``out``, whole or not at all, creating its folder; ``-`` is stdout."""
+    if str(out) != STDOUT:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+    with output_stream(out) as sink:
+        sink.write(page.encode("utf-8"))
 
 
 def render(data: dict, specs: dict, *, inline: bool = True, static: str = "/static") -> str:

@@ -42,6 +42,26 @@ def xml_text(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
+def format_of(path: str, formats: tuple[str, ...], what: str, aliases: dict[str, str] | None = None) -> str:
+    """The format of ``formats`` that the suffix of ``path`` names (or an alias of it); ValueError,
+    saying which suffixes would do, for a path without a suffix or with another one.
+
+    >>> format_of("posts.CSV", ("csv", "jsonl"), "export")
+    'csv'
+    >>> format_of("posts", ("csv", "jsonl"), "export")
+    Traceback (most recent call last):
+    ValueError: posts: no file extension (use one of: .csv, .jsonl)
+    """
+    suffix = Path(path).suffix.lower().lstrip(".")
+    choices = ", ".join(f".{name}" for name in formats)
+    if not suffix:
+        raise ValueError(f"{path or repr('')}: no file extension (use one of: {choices})")
+    fmt = (aliases or {}).get(suffix, suffix)
+    if fmt not in formats:
+        raise ValueError(f"{path}: unknown {what} format .{suffix} (use one of: {choices})")
+    return fmt
+
+
 @contextmanager
 def replacing(path: str | Path) -> Iterator[Path]:
     """A new temporary file beside ``path`` for the block to write; it becomes ``path`` when the

@@ -279,6 +279,11 @@ def test_export_network_to_an_unwritable_place_exits_2_and_writes_nothing(story_
     assert not any((tmp_path / "adir.gexf").iterdir())
 
 
+def test_export_network_without_extension_says_so(story_corpus, tmp_path):
+    result = run("export", "network", "metoo", "--to", tmp_path / "n", "-c", story_corpus)
+    assert result.exit_code == 2 and "no file extension (use one of: .gexf, .graphml, .csv)" in result.output
+
+
 def test_public_threshold_below_one_is_refused(story_corpus, tmp_path):
     """0 or less would show every handle while the output says authors are pseudonymised."""
     for threshold in ("0", "-1"):

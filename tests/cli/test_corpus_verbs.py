@@ -177,10 +177,28 @@ def test_export_public_threshold_out_of_range_is_refused(corpus, tmp_path, thres
 
 def test_export_unknown_format(corpus, tmp_path):
     result = invoke("export", "posts", "--to", str(tmp_path / "x.doc"), "-c", corpus)
-    assert result.exit_code == 2 and "unknown export format" in result.output
+    assert result.exit_code == 2 and "unknown export format .doc" in result.output
 
 
-@pytest.mark.parametrize("suffix", ["csv", "parquet", "jsonl", "xlsx"])
+@pytest.mark.parametrize("name", ["posts", ".csv", ""])
+def test_export_without_extension_says_so(corpus, tmp_path, monkeypatch, name):
+    monkeypatch.chdir(tmp_path)
+    result = invoke("export", "posts", "--to", name, "-c", corpus)
+    assert result.exit_code == 2
+    assert "no file extension (use one of: .parquet, .csv, .xlsx, .jsonl, .json)" in result.output
+    assert {p.name for p in tmp_path.iterdir()} == {"c.duckdb"}
+
+
+def test_export_json_is_one_array(corpus, tmp_path):
+    target = tmp_path / "posts.json"
+    assert invoke("export", "posts", "--to", str(target), "-c", corpus).exit_code == 0
+    rows = json.loads(target.read_text())
+    con = duckdb.connect(corpus, read_only=True)
+    assert len(rows) == con.execute("select count(*) from posts").fetchall()[0][0]
+    assert all(isinstance(r["post_id"], str) and r["author_id"].startswith("p_") for r in rows if r["author_id"])
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet", "jsonl", "json", "xlsx"])
 @pytest.mark.parametrize("place", ["nosuchdir/x", "adir", "/proc/x"])
 def test_export_to_an_unwritable_place_exits_2_and_writes_nothing(corpus, tmp_path, monkeypatch, suffix, place):
     monkeypatch.chdir(tmp_path)

@@ -23,10 +23,8 @@ FORMATS = ("gexf", "graphml", "csv")
 
 
 def format_of(path: str) -> str:
-    fmt = Path(path).suffix.lower().lstrip(".")
-    if fmt not in FORMATS:
-        raise ValueError(f"{path}: unknown network format .{fmt} (use .gexf, .graphml or .csv)")
-    return fmt
+    """The network format ``path`` names by its suffix; ValueError for none or an unknown one."""
+    return output.format_of(path, FORMATS, "network")
 
 
 def build(campaign) -> tuple[list[dict], list[dict]]:

@@ -278,7 +278,8 @@ def quarantine(
 
 @export_app.command("posts")
 def export_posts(
-    to: Annotated[str, typer.Option("--to", help="Output file: .parquet, .csv, .xlsx or .jsonl.")],
+    to: Annotated[str, typer.Option("--to", help="Output file: .parquet, .csv, .xlsx, .jsonl (one object a line) "
+                                    "or .json (one array).")],
     corpus: CorpusOption = None,
     reveal_authors: RevealOption = False,
     with_text: Annotated[bool, typer.Option("--with-text", help="Include the text of posts (left out by default).")] = False,
@@ -289,11 +290,12 @@ def export_posts(
 
     Example: hashtide export posts --to posts.xlsx
     """
+    try:
+        exporter.format_of(to)
+    except ValueError as exc:
+        fail(str(exc))
     with corpus_for(corpus) as store, writing(to):
-        try:
-            rows, cleaned = exporter.export_posts(store, to, reveal_authors, with_text, public_threshold)
-        except ValueError as exc:
-            fail(str(exc))
+        rows, cleaned = exporter.export_posts(store, to, reveal_authors, with_text, public_threshold)
     if cleaned:
         cells = "1 cell" if cleaned == 1 else f"{cleaned:,} cells"
         err.print(f"{cells} held control characters a worksheet cannot hold: they were removed", highlight=False)

@@ -14,14 +14,15 @@ from typing import NamedTuple
 import duckdb
 
 from hashtide.corpus import Corpus
-from hashtide.output import replacing
+from hashtide.output import format_of as _format_of, replacing
 
-FORMATS = ("parquet", "csv", "xlsx", "jsonl")
+FORMATS = ("parquet", "csv", "xlsx", "jsonl", "json")
 PUBLIC_THRESHOLD = 5_000
 _COPY_OPTIONS = {
     "csv": "(format csv, header true, force_quote (post_id, parent_id, root_id, author_id))",
     "parquet": "(format parquet, compression zstd)",
     "jsonl": "(format json)",
+    "json": "(format json, array true)",
 }
 
 
@@ -31,8 +32,8 @@ class Exported(NamedTuple):
 
 
 def format_of(path: str) -> str:
-    suffix = Path(path).suffix.lower().lstrip(".")
-    return {"json": "jsonl", "ndjson": "jsonl", "pq": "parquet"}.get(suffix, suffix)
+    """The export format ``path`` names by its suffix; ValueError for none or an unknown one."""
+    return _format_of(path, FORMATS, "export", aliases={"ndjson": "jsonl", "pq": "parquet"})
 
 
 def posts_query(reveal_authors: bool, with_text: bool, public_threshold: int) -> str:
@@ -70,8 +71,6 @@ def export_posts(
 
     Raises ValueError for a suffix that names no format, OSError when ``path`` cannot be written."""
     fmt = format_of(path)
-    if fmt not in FORMATS:
-        raise ValueError(f"{path}: unknown export format .{fmt} (use one of: {', '.join(FORMATS)})")
     query = posts_query(reveal_authors, with_text, public_threshold)
     with replacing(path) as temporary:
         if fmt == "xlsx":

@@ -67,3 +67,12 @@ def test_a_file_of_posts_named_as_the_corpus_is_refused_not_filled_in_memory(tmp
         result = runner.invoke(app, [*args, "--corpus", str(mistaken)])
         assert result.exit_code == 2 and "is not a DuckDB database file" in result.output, (args, result.output)
     assert mistaken.read_bytes() == POST
+
+
+def test_info_of_an_empty_corpus_names_no_time_range(tmp_path):
+    """It said "from None to None"."""
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    assert runner.invoke(app, ["ingest", str(empty), "--corpus", str(tmp_path / "c.duckdb")]).exit_code == 0
+    result = runner.invoke(app, ["info", "--corpus", str(tmp_path / "c.duckdb")])
+    assert result.exit_code == 0 and "0 posts" in result.output and "None" not in result.output

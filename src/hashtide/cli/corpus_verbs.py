@@ -218,8 +218,9 @@ def info(
     if as_json:
         print_json(facts)
         return
+    span = f", from {facts['first_post']} to {facts['last_post']}" if facts["first_post"] else ""
     out.print(f"[bold]{facts['posts']:,}[/] posts ({facts['referenced']:,} known only from embedded copies), "
-              f"{facts['users']:,} accounts, from {facts['first_post']} to {facts['last_post']}")
+              f"{facts['users']:,} accounts{span}")
     if facts["undated"]:
         some = "1 post has" if facts["undated"] == 1 else f"{facts['undated']:,} posts have"
         out.print(f"{some} no known time (ids older than 2010 collected without created_at): "
@@ -229,7 +230,8 @@ def info(
         table.add_row(platform, *(f"{kinds.get(k, 0):,}" for k in ("original", "repost", "reply", "quote")),
                       f"{sum(kinds.values()):,}")
     out.print(table)
-    tags = Table("hashtag", "posts", show_edge=False)
+    # a campaign counts reposts through the post they repost too: its figure can be higher
+    tags = Table("hashtag", "posts", show_edge=False, caption="posts carrying the tag themselves")
     for row in facts["top_hashtags"]:
         tags.add_row(row["tag"], f"{row['posts']:,}")
     out.print(tags)

@@ -109,6 +109,9 @@ class Corpus:
         self.path = path
         self.read_only = read_only
         self._ibis = None
+        # DuckDB takes the machine's time zone for the session: day buckets, exported times and
+        # times handed to Python would change with where the analysis runs. hashtide is UTC.
+        self.con.execute("set TimeZone = 'UTC'")
         self._secret = self._load_secret()
         self.con.execute(
             f"create or replace temp macro pseudonym(platform, id) as "

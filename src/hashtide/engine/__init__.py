@@ -189,6 +189,7 @@ class SparkEngine(Engine):
 
             key = (self.meta.get("pseudonym_key") or "").replace("'", "")
             self._con = duckdb.connect()
+            self._con.execute("set TimeZone = 'UTC'")  # as a Corpus's: not the machine's
             self._con.execute("create or replace temp macro pseudonym(platform, id) as "
                               f"'p_' || left(sha256('{key}' || platform || ':' || id), 12)")
         return self._con

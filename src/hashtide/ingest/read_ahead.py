@@ -29,7 +29,7 @@ def read_ahead(query: str, params: list, rows: int, memory_limit: str) -> Iterat
     def produce() -> None:
         try:
             con = duckdb.connect()
-            con.execute(f"set memory_limit = '{memory_limit}'")
+            con.execute(f"set memory_limit = '{memory_limit}'; set TimeZone = 'UTC'")
             for batch in con.sql(query, params=params).to_arrow_reader(rows):
                 while not stop.is_set():
                     try:

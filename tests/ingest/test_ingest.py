@@ -277,6 +277,36 @@ def test_a_cut_csv_row_is_set_aside_not_stored_short(tmp_path, kind):
     assert quarantined == [("truncated row (the compressed file is cut in it)", tail)]
 
 
+@pytest.mark.parametrize("inside", [0, 1])
+def test_a_cut_utf16_csv_is_a_cut_file_even_inside_a_character(tmp_path, inside):
+    """Excel's "Unicode Text", gzipped and cut: when the cut fell inside a two-byte character, the
+    file was called "not UTF-16 text" and its cut row was neither stored nor set aside."""
+    import gzip
+    import io
+    import zlib
+
+    from hashtide.ingest import PartialIngest
+
+    text = "ID\tdate\tbody\n" + "".join(f"{i}\t2017-10-15 20:21:00\t#MeToo café {i}\n" for i in range(1, 300))
+    data = text.encode("utf-16")
+    stop = data.index("250\t".encode("utf-16-le")) + 2 * 10 + inside  # in row 250's date, or in a character
+    sink = io.BytesIO()
+    with gzip.GzipFile(fileobj=sink, mode="wb") as packer:
+        packer.write(data[:stop])
+        packer.flush(zlib.Z_FULL_FLUSH)  # all of it decodable from the bytes so far
+        cut = sink.tell()
+        packer.write(data[stop:])
+    path = tmp_path / "cut.txt.gz"
+    path.write_bytes(sink.getvalue()[:cut])
+    with Corpus.open(tmp_path / "c.duckdb") as corpus:
+        with pytest.raises(PartialIngest, match="cannot be read \\(Compressed file ended"):
+            ingest(corpus, [str(path)], mapping={"post_id": "ID", "created_at": "date", "text": "body"})
+        stored = corpus.con.execute("select count(*) from posts").fetchall()[0][0]
+        quarantined = corpus.con.execute("select reason, raw from quarantine").fetchall()
+    assert stored == 249
+    assert quarantined == [("truncated row (the compressed file is cut in it)", b"250\t2017-1")]
+
+
 def test_a_whole_zstd_csv_keeps_its_last_row_without_a_newline(tmp_path):
     """Only a cut stream makes a last row without a newline a truncated one."""
     rows = b"ID,date,body\n1,2017-10-15 20:21:00,first #MeToo\n2,2017-10-15 20:22:00,second #MeToo"

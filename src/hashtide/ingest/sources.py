@@ -321,9 +321,13 @@ class Utf16AsUtf8(SteppedStream):
         try:
             text = self.decoder.decode(data, final=not data)
         except UnicodeDecodeError as exc:  # exc.object: the bytes held from the last step, then data
+            before = exc.object[: exc.start].decode(self.codec).encode("utf-8")
+            if not data and _cut(self.inner):  # the cut fell inside a character: the cut is the error
+                self.ended = True
+                return before
             where = self.consumed - held + exc.start
             self.error = OSError(f"not UTF-16 text ({exc.reason} at byte {where})")
-            return exc.object[: exc.start].decode(self.codec).encode("utf-8") or self._step()
+            return before or self._step()
         self.consumed += len(data)
         self.ended = not data
         return text.encode("utf-8")
@@ -331,9 +335,14 @@ class Utf16AsUtf8(SteppedStream):
 
 def raise_if_cut(stream: BinaryIO) -> None:
     """Raise the error that ended a cut compressed ``stream`` (see :class:`_CutTolerant`)."""
-    cut = getattr(getattr(stream, "raw", stream), "cut", None)
+    cut = _cut(stream)
     if cut is not None:
         raise cut
+
+
+def _cut(stream: BinaryIO) -> BaseException | None:
+    """The error that ended ``stream`` (or the stream it buffers) where it was cut, if it was."""
+    return getattr(getattr(stream, "raw", stream), "cut", None)
 
 
 def inner_suffix(path: str) -> str:

@@ -169,11 +169,16 @@ def test_posts_behind_figures(story_corpus):
                               "--reveal-authors").stdout)
     assert [(r["post_id"], r["author_id"]) for r in revealed["rows"]] == [("111", "r1")]
     figures = {"reposts_of_origin": ["108"], "origin": ["100"], "igniting_post": ["101"],
-               "platforms.bluesky": ["at://b1", "at://b2"], "countries.FR": ["m1"],
+               "countries.FR": ["m1"],
                "cascades.largest": ["101", "102", "109", "103", "104", "105", "110", "111"]}  # by time, then id
     for figure, ids in figures.items():
         got = json.loads(run("posts", "metoo", "--figure", figure, "-c", story_corpus, "--json").stdout)
         assert [r["post_id"] for r in got["rows"]] == ids, figure
+    # a Bluesky post id names its author (at://DID/...): pseudonymised unless revealed
+    hidden, shown = (json.loads(run("posts", "metoo", "--figure", "platforms.bluesky", "-c", story_corpus, "--json",
+                                    *reveal).stdout)["rows"] for reveal in ((), ("--reveal-authors",)))
+    assert [r["post_id"] for r in shown] == ["at://b1", "at://b2"]
+    assert len(hidden) == 2 and all(r["post_id"].startswith("at://p_") for r in hidden)
     peak = json.loads(run("posts", "metoo", "--figure", "peak", "-c", story_corpus, "--json").stdout)
     assert peak["posts"] == 10
     table = run("posts", "metoo", "--figure", "posts", "-c", story_corpus, "--limit", "3")
@@ -189,7 +194,7 @@ def test_posts_figures_are_named_in_any_case_and_unknown_values_refused(story_co
         return [r["post_id"] for r in json.loads(got.stdout)["rows"]]
 
     assert ids("countries.fr") == ids("countries.FR") == ["m1"]
-    assert ids("platforms.BLUESKY") == ["at://b1", "at://b2"]
+    assert ids("platforms.BLUESKY") == ids("platforms.bluesky") and len(ids("platforms.bluesky")) == 2
     for unknown in ("countries.XX", "platforms.nope", "related.nope", "by_kind.bogus"):
         bad = run("posts", "metoo", "--figure", unknown, "-c", story_corpus)
         assert bad.exit_code == 2 and "unknown figure" in bad.output, unknown
@@ -293,3 +298,21 @@ def test_public_threshold_below_one_is_refused(story_corpus, tmp_path):
         for result in (sheet, network):
             assert result.exit_code == 2 and "--public-threshold" in result.output
     assert not (tmp_path / "n.csv").exists()
+
+
+def test_no_output_names_a_hidden_bluesky_author_through_a_post_id(tmp_path):
+    """A Bluesky post id is at://DID/app.bsky.feed.post/KEY: the facts JSON (origin, cascades,
+    igniting post) gave every author's DID away, pseudonym or not."""
+    from hashtide.simulate import simulate
+
+    world = tmp_path / "world"
+    simulate("tiny", world, scale=1.0, seed=3, formats=("jetstream",))
+    corpus = str(tmp_path / "c.duckdb")
+    assert run("ingest", *map(str, sorted(world.glob("*/*.jsonl"))), "-c", corpus).exit_code == 0
+    sheet = run("campaign", "TideTest", "-c", corpus, "--json")
+    posts = run("posts", "TideTest", "--figure", "cascades.largest", "-c", corpus, "--json")
+    assert sheet.exit_code == posts.exit_code == 0
+    assert json.loads(sheet.stdout)["origin"]["post_id"].startswith("at://p_")
+    assert "did:" not in sheet.stdout and "did:" not in posts.stdout
+    revealed = run("campaign", "TideTest", "-c", corpus, "--json", "--reveal-authors")
+    assert json.loads(revealed.stdout)["origin"]["post_id"].startswith("at://did:")

@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 
 PUBLIC_THRESHOLD = 5_000
 MIN_GROUP = 10
+# Post ids that may name their author: a Bluesky AT URI holds the author's DID
+# (at://did:plc:.../app.bsky.feed.post/rkey). The corpus' pseudonym_uri macro replaces it.
+POST_ID_KEYS = ("post_id", "parent_id", "root_id")
 
 
 @dataclass
@@ -54,7 +57,16 @@ class Privacy:
         shown = dict(row)
         shown[handle_key] = self.handle(platform, row.get(id_key), row.get(handle_key), row.get(followers_key))
         shown[id_key] = self.author_id(platform, row.get(id_key))
+        for key in POST_ID_KEYS:
+            if shown.get(key) is not None and not self.reveal:
+                shown[key] = self.post_id(platform, shown[key])
         return shown
+
+    def post_id(self, platform: str, post_id: str) -> str:
+        """``post_id`` with the author it names (a Bluesky URI's DID) pseudonymised, as exports do."""
+        if not post_id.startswith("at://"):
+            return post_id
+        return self.corpus.con.execute("select pseudonym_uri(?, ?)", [platform, post_id]).fetchall()[0][0]
 
 
     def table(self, rows: "pa.Table", id_column: str = "author_id", handle_column: str = "author_handle",
@@ -65,14 +77,20 @@ class Privacy:
 
         if self.reveal or rows.num_rows == 0:
             return rows
-        keys = rows.select(["platform", id_column]).rename_columns(["platform", "id"])
+        links = [c for c in POST_ID_KEYS if c in rows.column_names]
+        keys = rows.select(["platform", id_column, *links]).rename_columns(["platform", "id", *links])
         con = self.corpus.con
         con.register("_hashtide_authors", keys)
         try:
-            pseudonyms = con.sql("select pseudonym(platform, id) from _hashtide_authors").to_arrow_table().column(0)
+            shown = con.sql("select pseudonym(platform, id), "
+                            + "".join(f"pseudonym_uri(platform, {c}), " for c in links)
+                            + "from _hashtide_authors").to_arrow_table()
         finally:
             con.unregister("_hashtide_authors")
+        pseudonyms = shown.column(0)
         out = rows.set_column(rows.schema.get_field_index(id_column), id_column, pseudonyms)
+        for i, column in enumerate(links, 1):
+            out = out.set_column(out.schema.get_field_index(column), column, shown.column(i))
         if handle_column in rows.column_names:
             public = pc.fill_null(pc.greater_equal(rows[followers_column], self.public_threshold), False) \
                 if followers_column in rows.column_names else pa.repeat(False, rows.num_rows)

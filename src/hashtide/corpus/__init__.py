@@ -96,6 +96,18 @@ def _refuse_foreign(con: duckdb.DuckDBPyConnection, path: str) -> None:
                          "name another file with --corpus")
 
 
+def define_pseudonyms(con: duckdb.DuckDBPyConnection, secret: str) -> None:
+    """The session's ``pseudonym(platform, id)`` (a keyed hash) and ``pseudonym_uri(platform,
+    uri)``: an AT URI names its author (at://did:plc:.../app.bsky.feed.post/rkey), whose DID is
+    pseudonymised; other ids pass as they are."""
+    secret = secret.replace("'", "")
+    con.execute(f"create or replace temp macro pseudonym(platform, id) as "
+                f"'p_' || left(sha256('{secret}' || platform || ':' || id), 12)")
+    con.execute("create or replace temp macro pseudonym_uri(platform, uri) as case "
+                "when uri like 'at://%' then 'at://' || pseudonym(platform, split_part(uri, '/', 3)) "
+                "|| substr(uri, 6 + length(split_part(uri, '/', 3))) else uri end")
+
+
 def default_path() -> str:
     """The corpus path when none is given: ``$HASHTIDE_CORPUS``, else ``./hashtide.duckdb``."""
     return os.environ.get(ENV_VAR) or DEFAULT_PATH
@@ -113,16 +125,7 @@ class Corpus:
         # times handed to Python would change with where the analysis runs. hashtide is UTC.
         self.con.execute("set TimeZone = 'UTC'")
         self._secret = self._load_secret()
-        self.con.execute(
-            f"create or replace temp macro pseudonym(platform, id) as "
-            f"'p_' || left(sha256('{self._secret}' || platform || ':' || id), 12)"
-        )
-        # An AT URI names its author (at://did:plc:.../app.bsky.feed.post/rkey): pseudonymise the DID.
-        self.con.execute(
-            "create or replace temp macro pseudonym_uri(platform, uri) as case "
-            "when uri like 'at://%' then 'at://' || pseudonym(platform, split_part(uri, '/', 3)) "
-            "|| substr(uri, 6 + length(split_part(uri, '/', 3))) else uri end"
-        )
+        define_pseudonyms(self.con, self._secret)
 
     @classmethod
     def open(cls, path: str | os.PathLike | None = None, read_only: bool = False) -> Corpus:

@@ -183,15 +183,15 @@ class SparkEngine(Engine):
     @property
     def con(self):
         """An in-memory DuckDB connection on the driver, for small result tables: it has the
-        corpus' ``pseudonym(platform, id)`` macro with this dataset's key, as a Corpus has."""
+        corpus' pseudonym macros with this dataset's key, as a Corpus has."""
         if self._con is None:
             import duckdb
 
-            key = (self.meta.get("pseudonym_key") or "").replace("'", "")
+            from hashtide.corpus import define_pseudonyms
+
             self._con = duckdb.connect()
             self._con.execute("set TimeZone = 'UTC'")  # as a Corpus's: not the machine's
-            self._con.execute("create or replace temp macro pseudonym(platform, id) as "
-                              f"'p_' || left(sha256('{key}' || platform || ':' || id), 12)")
+            define_pseudonyms(self._con, self.meta.get("pseudonym_key") or "")
         return self._con
 
     def close(self) -> None:

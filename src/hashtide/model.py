@@ -275,6 +275,19 @@ def parse_epoch(value: float | int | str) -> int:
     return round(float(value) * 1_000_000)
 
 
+def shifted(moment: _dt.datetime, by: _dt.timedelta) -> _dt.datetime:
+    """``moment + by``, stopped at the calendar's ends: a post a client dated 9999-12-31 (Bluesky's
+    createdAt is the client's word) must not make a figure fail.
+
+    >>> shifted(_dt.datetime(9999, 12, 31, 23), _dt.timedelta(hours=2))
+    datetime.datetime(9999, 12, 31, 23, 59, 59, 999999)
+    """
+    try:
+        return moment + by
+    except OverflowError:
+        return (_dt.datetime.max if by > _dt.timedelta(0) else _dt.datetime.min).replace(tzinfo=moment.tzinfo)
+
+
 def to_datetime(us: int) -> _dt.datetime:
     """Epoch microseconds to an aware UTC datetime."""
     return _EPOCH + _dt.timedelta(microseconds=us)

@@ -37,6 +37,7 @@ from hashtide.campaign import related as rel
 from hashtide.campaign.privacy import PUBLIC_THRESHOLD, Privacy
 from hashtide.campaign.queries import NAMES, Runner
 from hashtide.campaign.usage import args_row, tag_key
+from hashtide.model import shifted
 
 __all__ = ["Campaign", "tag_key"]
 
@@ -409,4 +410,4 @@ def _utc(moment: dt.datetime) -> dt.datetime:
 
 def _bucket_end(start, bucket: str) -> dt.datetime:
     start = start.replace(tzinfo=None)
-    return start + {"minute": dt.timedelta(minutes=1), "hour": dt.timedelta(hours=1), "day": dt.timedelta(days=1)}[bucket]
+    return shifted(start, {"minute": dt.timedelta(minutes=1), "hour": dt.timedelta(hours=1), "day": dt.timedelta(days=1)}[bucket])

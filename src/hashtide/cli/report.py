@@ -63,11 +63,26 @@ def serve(
     except BindRefused as exc:
         fail(str(exc))
     path = corpus or default_path()
-    if not Path(path).exists():
-        fail(f"no corpus at {path} (ingest something first: hashtide ingest FILE)")
+    _refuse_no_corpus(path)
     import uvicorn
 
     from hashtide.web import create_app
 
     err.print(f"hashtide dashboard on http://{host}:{port}/ (corpus {path})", highlight=False)
     uvicorn.run(create_app(path, token=token), host=host, port=port, log_level="warning")
+
+
+def _refuse_no_corpus(path: str) -> None:
+    """Exit 2 for a path that holds no corpus, before serving: every request would fail on it. A
+    corpus a writer holds is served: each request waits its turn."""
+    import duckdb
+
+    from hashtide.corpus import Corpus, NotACorpus
+
+    try:
+        Corpus.open(path, read_only=True).close()
+    except (FileNotFoundError, NotACorpus) as exc:
+        fail(str(exc))
+    except duckdb.Error as exc:
+        if "lock" not in str(exc).lower():
+            fail(f"cannot open corpus {path}: {exc}")

@@ -23,6 +23,7 @@ from hashtide.campaign.facts import iso
 from hashtide.campaign.privacy import MIN_GROUP, group_count
 from hashtide.corpus import Corpus
 from hashtide.corpus.summary import summary
+from hashtide.model import shifted
 from hashtide.report.trees import radial_layout
 from hashtide.trends.batch import corpus_trends
 from hashtide.trends.charts import iso as trend_iso
@@ -81,7 +82,7 @@ def _coverage(corpus: Corpus) -> dict[str, Any]:
 def _first_day(story: Campaign, origin: dt.datetime) -> dict[str, int]:
     """Posts and distinct authors within 24 hours of the first use."""
     u = story.src.uses
-    day = u.filter(u.created_at < ibis.literal(origin + dt.timedelta(hours=24)))
+    day = u.filter(u.created_at < ibis.literal(shifted(origin, dt.timedelta(hours=24))))
     row = day.aggregate(posts=day.count(), authors=(day.platform.concat(":", day.author_id)).nunique())
     return row.to_pyarrow().to_pylist()[0]
 
@@ -120,7 +121,7 @@ def trending_ranks(corpus: Corpus, key: str, origin: dt.datetime) -> list[dict]:
     default parameters), for the countries where the tag was used most in the window. Only the
     hours in which it trended are listed.
     """
-    start, end = origin - TRENDING_BEFORE, origin + TRENDING_AFTER
+    start, end = shifted(origin, -TRENDING_BEFORE), shifted(origin, TRENDING_AFTER)
     countries = _top_countries(corpus, key, start, end)
     if not countries:
         return []

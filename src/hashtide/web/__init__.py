@@ -27,7 +27,7 @@ from hashtide import __version__
 from hashtide.campaign.usage import tag_key
 from hashtide.corpus.summary import summary
 from hashtide.web.guard import TokenGate
-from hashtide.web.store import Cached, CorpusBusy, fingerprint
+from hashtide.web.store import Cached, CorpusBusy, CorpusGone, fingerprint
 from hashtide.web.trending import trending_now
 
 POLL_SECONDS = 0.5
@@ -91,6 +91,10 @@ def create_app(corpus_path: str, token: str | None = None):
     @app.exception_handler(CorpusBusy)
     async def busy(request: Request, exc: CorpusBusy):
         return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "1"})
+
+    @app.exception_handler(CorpusGone)
+    async def gone(request: Request, exc: CorpusGone):
+        return JSONResponse({"detail": str(exc)}, status_code=503)
 
     def campaign(tag: str):
         key = _key_or_404(tag)
@@ -194,8 +198,8 @@ async def _trending_events(request: Request, cache: Cached, path: str):
                 seen = current
                 yield f"event: trending\ndata: {json.dumps(table)}\n\n"
                 quiet = 0.0
-            except CorpusBusy:
-                pass  # the writer still holds the file: try again at the next poll
+            except (CorpusBusy, CorpusGone):
+                pass  # a writer holds the file, or it is being replaced: try again at the next poll
         elif quiet >= HEARTBEAT_SECONDS:
             yield ": still here\n\n"  # keeps proxies from closing an idle stream
             quiet = 0.0

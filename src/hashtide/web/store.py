@@ -25,7 +25,7 @@ from typing import Any
 
 import duckdb
 
-from hashtide.corpus import Corpus
+from hashtide.corpus import Corpus, NotACorpus
 
 LOCK_WAIT = 3.0
 CACHE_ENTRIES = 64
@@ -33,6 +33,10 @@ CACHE_ENTRIES = 64
 
 class CorpusBusy(Exception):
     """The corpus stayed locked by a writer for longer than the wait allows."""
+
+
+class CorpusGone(Exception):
+    """The corpus file is missing, or is no corpus (moved, deleted or replaced while serving)."""
 
 
 def fingerprint(path: str) -> tuple:
@@ -56,9 +60,14 @@ def reading(path: str, wait: float = LOCK_WAIT):
         try:
             corpus = Corpus.open(path, read_only=True)
             break
+        except (FileNotFoundError, NotACorpus) as exc:
+            raise CorpusGone("the corpus cannot be read: it was moved, deleted or replaced") from exc
         except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():  # a corrupt file, a directory: waiting will not help
+                raise CorpusGone("the corpus cannot be read: it was moved, deleted or replaced") from exc
             if time.monotonic() + delay > deadline:
-                raise CorpusBusy(f"the corpus is locked by a writer: {exc}") from exc
+                # the message names neither the file nor the writer's process: clients need not
+                raise CorpusBusy("the corpus is locked by a writer (an ingest or a watch)") from exc
             time.sleep(delay)
             delay = min(delay * 2, 0.25)
     try:

@@ -72,6 +72,7 @@ def test_ingest_missing_path_exits_2_with_the_reason(tmp_path):
     assert result.exit_code == 2
     assert "no such file" in result.output
     assert "Traceback" not in result.output
+    assert not (tmp_path / "c.duckdb").exists()  # checked before anything is written: no empty corpus
 
 
 def test_ingest_unrecognisable_file_exits_2_and_stores_nothing(tmp_path):

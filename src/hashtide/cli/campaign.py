@@ -32,7 +32,9 @@ TagArgument = Annotated[str, typer.Argument(help="The hashtag, with or without '
                                             callback=hashtag_argument)]
 SinceOption = Annotated[str | None, typer.Option("--since", help="Only posts from this time on (ISO 8601, UTC unless an offset is given; 1970 to 2100).")]
 UntilOption = Annotated[str | None, typer.Option("--until", help="Only posts before this time, after --since (ISO 8601; 1970 to 2100).")]
-TopOption = Annotated[int, typer.Option("--top", min=1, max=1000, help="How many cascades, amplifiers and related tags to list.")]
+TopOption = Annotated[int, typer.Option("--top", min=1, max=1000, help="N: the N largest cascades, the union of the "
+                                        "top N accounts of both amplifier rankings, up to 2N related tags.")]
+RelatedTopOption = Annotated[int, typer.Option("--top", min=1, max=1000, help="N: up to 2N related tags, by share.")]
 ThresholdOption = Annotated[int, typer.Option("--public-threshold", min=1, max=MAX_COUNT,
                                               help="Accounts with at least this many followers are shown by handle.")]
 
@@ -152,7 +154,7 @@ def related(
     since: SinceOption = None,
     until: UntilOption = None,
     as_json: JsonOption = False,
-    top: TopOption = 10,
+    top: RelatedTopOption = 10,
     min_cooccurrence: Annotated[int, typer.Option(min=1, max=10**9, help="Posts that must carry both tags.")] = 2,
     min_lift: Annotated[float, typer.Option(callback=finite(0),
                                             help="Lift a related tag must exceed (or reach --min-affinity), >= 0.")] = 1.0,

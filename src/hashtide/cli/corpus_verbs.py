@@ -30,6 +30,7 @@ from hashtide.corpus.summary import summary
 from hashtide.ingest import IngestError, PartialIngest, SourceError, StrictStop, ingest as run_ingest
 from hashtide.ingest.formats import FORMATS
 from hashtide.ingest.pipeline import IngestReport
+from hashtide.ingest.sources import check as check_source
 from hashtide.model import PLATFORMS
 from hashtide.output import STDOUT, output_stream
 
@@ -68,6 +69,11 @@ def ingest(
         fail(f"--format {fmt}: unknown format (one of: {', '.join(FORMATS)})")
     mapping = _parse_map(map_) or None
     code = 0
+    for path in paths:  # before the corpus is opened: a missing path must not leave an empty corpus
+        try:
+            check_source(path)
+        except SourceError as exc:
+            fail(str(exc))
     with corpus_for(corpus, read_only=False) as store, _progress(paths) as on_doc:
         try:
             report = run_ingest(store, paths, fmt=fmt, mapping=mapping, strict=strict, on_doc=on_doc,

@@ -222,3 +222,24 @@ def test_page_that_cannot_be_written_exits_2(small_corpus, tmp_path, monkeypatch
     result = CliRunner().invoke(app, ["report", "metoo", "-c", small_corpus, "--out", out])
     assert result.exit_code == 2 and f"error: cannot write {out or repr('')}: " in result.output
     assert [p.name for p in tmp_path.iterdir()] == ["small.duckdb"]
+
+
+def test_a_tag_written_as_markup_cannot_end_the_charts_element(tmp_path):
+    """A tag's display form is the poster's: '<!--<script>' in the embedded JSON put the HTML
+    parser where the element's own </script> no longer closed it, and no chart was drawn. A
+    campaign without cascades said "median structural virality None"."""
+    from campaign.campaign_worlds import story_posts
+
+    posts = [p for p in story_posts() if p.kind == "original"]  # no cascade: a virality of None
+    for post in posts:
+        post.hashtag_forms = ["MeToo<!--<script>" if t == "metoo" else f for t, f in zip(post.hashtags, post.hashtag_forms)]
+    path = tmp_path / "markup.duckdb"
+    with Corpus.open(path) as corpus:
+        corpus.write_posts(posts)
+    result = CliRunner().invoke(app, ["report", "metoo", "-c", str(path), "--out", str(tmp_path / "r.html")])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "r.html").read_text()
+    start = page.index('<script type="application/json" id="hashtide-charts">') + len('<script type="application/json" id="hashtide-charts">')
+    embedded = page[start: page.index("</script>", start)]
+    assert "<" not in embedded and "MeToo<!--<script>" in json.dumps(json.loads(embedded), ensure_ascii=False)
+    assert "None" not in re.sub(r"<script.*?</script>", "", page, flags=re.S)

@@ -81,6 +81,17 @@ def _script_safe(text: str) -> str:
     return re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE)
 
 
+def _json_in_script(text: str) -> str:
+    """JSON that no tag can end or turn inside its <script> element: every '<' (only ever inside a
+    string) as \\u003c. Escaping '</script' alone let '<!--<script>' in a tag put the HTML parser in
+    the state where the element's own end tag no longer closes it: the page's charts were lost.
+
+    >>> _json_in_script('{"tag": "<!--<script>"}')
+    '{"tag": "\\\\u003c!--\\\\u003cscript>"}'
+    """
+    return text.replace("<", "\\u003c")
+
+
 def render_page(data: dict, specs: dict, *, inline: bool = True, static: str = "/static") -> str:
     reveal = data["reveal_authors"]
 
@@ -97,7 +108,7 @@ def render_page(data: dict, specs: dict, *, inline: bool = True, static: str = "
         css=_markup(css()),
         vega_js=_markup(_script_safe(vega_bundle())) if inline else "",
         boot_js=_markup(_script_safe(boot_js())),
-        specs_json=_markup(_script_safe(specs_json)), version=hashtide_version,
+        specs_json=_markup(_json_in_script(specs_json)), version=hashtide_version,
     )
 
 

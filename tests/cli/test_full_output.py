@@ -23,3 +23,14 @@ def test_output_to_a_full_disk_is_one_line_and_exit_1(tmp_path, args):
                               stderr=subprocess.PIPE, timeout=120)
     assert done.returncode == 1
     assert done.stderr.decode().strip() == "error: cannot write the output: No space left on device"
+
+
+def test_piped_tables_are_not_cut(tmp_path):
+    """Piped, rich cut every cell at 80 columns: '/work/…', 'twitte…'."""
+    source = tmp_path / ("a-capture-file-named-at-length-" * 3 + ".jsonl")
+    source.write_text('{"data": [{"id": "1", "text": "#MeToo", "created_at": "2017-10-15T20:21:00.000Z"}]}\n')
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    done = subprocess.run([sys.executable, "-m", "hashtide", "ingest", str(source), "-c", str(tmp_path / "c.duckdb")],
+                          capture_output=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert str(source) in done.stdout.decode() and "twitter-v2" in done.stdout.decode()

@@ -15,8 +15,17 @@ from rich.console import Console
 
 from hashtide.corpus import Corpus, NotACorpus, default_path
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+def _console(stderr: bool = False) -> Console:
+    """A console whose tables are never cut: on a terminal, its width; piped or redirected, where
+    rich would cut every cell at 80 columns ('/work/…'), as wide as the rows (unless $COLUMNS)."""
+    console = Console(stderr=stderr, soft_wrap=True)
+    if not console.is_terminal and not os.environ.get("COLUMNS"):
+        console.width = 10_000
+    return console
+
+
+out = _console()
+err = _console(stderr=True)
 
 CorpusOption = Annotated[
     str | None,

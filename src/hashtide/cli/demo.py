@@ -44,7 +44,7 @@ def demo(
     files = sorted(str(p) for p in (folder / "world").rglob("*.jsonl"))
     with Corpus.open(corpus_path) as corpus:
         report = ingest(corpus, files)
-        out.rule("[bold]ingest account")
+        _rule("[bold]ingest account")
         out.print(f"{report.records:,} records read from {len(files)} files: {report.ingested:,} ingested, "
                   f"{report.duplicates:,} duplicates, {report.rejected:,} rejected, {report.skipped:,} skipped; "
                   f"{report.referenced:,} posts known only from embedded copies", highlight=False)
@@ -79,13 +79,13 @@ def _tell(corpus: Corpus, truth, folder: Path) -> None:
                 key = (scope, entry.tag)
                 if key not in best or rank < best[key][0]:
                     best[key] = (rank, bucket_time(bucket.end), entry.score)
-    out.rule("[bold]trending on 15-16 October 2017 (best rank per scope)")
+    _rule("[bold]trending on 15-16 October 2017 (best rank per scope)")
     table = Table("scope", "tag", "best rank", "first reached (UTC)", "score", show_edge=False)
     for (scope, tag), (rank, when, score) in sorted(best.items(), key=lambda kv: (kv[0][0] != "global", kv[0][0], kv[1][0], kv[1][1]))[:16]:
         table.add_row(scope, tag, str(rank), when, f"{score:.1f}")
     out.print(table)
 
-    out.rule("[bold]#MeToo: the fact sheet")
+    _rule("[bold]#MeToo: the fact sheet")
     _print_sheet(corpus.campaign("#MeToo").facts())
     report = write_report(corpus, "#MeToo", folder / "metoo-2017.html")
     out.print(f"\nreport written: [bold]{report}[/] (one file, works offline)")
@@ -95,3 +95,10 @@ def bucket_time(us: int) -> str:
     from hashtide.model import to_datetime
 
     return to_datetime(us).strftime("%Y-%m-%d %H:%M")
+
+
+def _rule(title: str) -> None:
+    """A heading rule as wide as a terminal, at most 100 columns (piped output is unbounded)."""
+    from rich.rule import Rule
+
+    out.print(Rule(title), width=min(out.width, 100))

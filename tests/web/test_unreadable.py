@@ -55,3 +55,13 @@ def test_serve_refuses_a_file_that_is_no_corpus(tmp_path):
     done = subprocess.run([sys.executable, "-m", "hashtide", "serve", "--corpus", str(posts), "--port", "8799"],
                           capture_output=True, timeout=60)
     assert done.returncode == 2 and b"is not a DuckDB database file" in done.stderr
+
+
+def test_a_post_dated_in_the_future_does_not_take_over_trending_now(edge_corpus):
+    """The post dated 9999 made its own hour "now", and nothing else trended."""
+    with Corpus.open(edge_corpus) as corpus:
+        corpus.write_posts([Post(platform="bluesky", post_id=f"at://did:plc:b/app.bsky.feed.post/{i}",
+                                 created_at=1_508_098_860_000_000 + i * 60_000_000, author_id="did:plc:b",
+                                 hashtags=["metoo"]) for i in range(5)])
+    trending = TestClient(create_app(edge_corpus)).get("/api/trending").json()
+    assert trending["now"] == "2017-10-15T20:25:00Z" and [t["key"] for t in trending["tags"]] == ["metoo"]

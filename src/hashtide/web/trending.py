@@ -1,7 +1,8 @@
 """"Trending now" for the dashboard: the tags of the latest hour against the hours before.
 
 "Now" is the time of the newest post in the corpus (a replayed or paused stream still shows its
-last hour). For each tag carried by posts of the last hour: its posts in that hour, its mean per
+last hour), leaving out posts dated after tomorrow: a client may write any time (Bluesky's
+createdAt is the client's word), and one post dated 9999 would make every other hour the past. For each tag carried by posts of the last hour: its posts in that hour, its mean per
 hour over the ``BASELINE_HOURS`` before, and the ratio (now + 1) / (baseline + 1) -- add-one
 smoothing so that a tag new to the corpus does not divide by zero. Tags are listed by posts in
 the last hour, then by ratio. This is a plain volume chart for the live view; the significance
@@ -19,11 +20,11 @@ BASELINE_HOURS = 24
 LIMIT = 20
 
 _QUERY = """
-with now as (select max(created_at) as t from posts),
+with now as (select max(created_at) as t from posts where created_at <= current_timestamp + interval 1 day),
 uses as (
     select unnest(hashtags) as tag, unnest(hashtag_forms) as form, created_at
     from posts, now
-    where created_at > now.t - interval (? + 1) hour and len(hashtags) > 0
+    where created_at > now.t - interval (? + 1) hour and created_at <= now.t and len(hashtags) > 0
 ),
 per_tag as (
     select tag,

@@ -42,6 +42,21 @@ def xml_text(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
+def xml_safe(value):
+    """``value`` (text, or lists and dicts of it, any depth) without the characters XML forbids.
+
+    >>> xml_safe([{"handle": "a\\x01b", "n": 1}])
+    [{'handle': 'ab', 'n': 1}]
+    """
+    if isinstance(value, str):
+        return xml_text(value)
+    if isinstance(value, dict):
+        return {k: xml_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [xml_safe(v) for v in value]
+    return value
+
+
 def format_of(path: str, formats: tuple[str, ...], what: str, aliases: dict[str, str] | None = None) -> str:
     """The format of ``formats`` that the suffix of ``path`` names (or an alias of it); ValueError,
     saying which suffixes would do, for a path without a suffix or with another one.

@@ -65,12 +65,6 @@ def export(campaign, path: str) -> tuple[int, int]:
     return len(nodes), len(edges)
 
 
-def _xml_safe(rows: list[dict]) -> list[dict]:
-    """``rows`` with the characters XML forbids taken out of their text: a handle holding \\x01
-    would make the file unreadable (GEXF) or stop igraph half-way (GraphML)."""
-    return [{k: output.xml_text(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows]
-
-
 def write_csv(nodes: list[dict], edges: list[dict], path: str | Path) -> None:
     with open(path, "w", newline="", encoding="utf-8") as sink:
         writer = csv.DictWriter(sink, ["source", "target", "platform", "weight", "first", "last"])
@@ -79,7 +73,8 @@ def write_csv(nodes: list[dict], edges: list[dict], path: str | Path) -> None:
 
 
 def write_graphml(nodes: list[dict], edges: list[dict], path: str | Path) -> None:
-    nodes, edges = _xml_safe(nodes), _xml_safe(edges)
+    # a handle holding \x01 would make the file unreadable (GEXF) or stop igraph half-way (GraphML)
+    nodes, edges = output.xml_safe(nodes), output.xml_safe(edges)
     index = {n["id"]: i for i, n in enumerate(nodes)}
     g = ig.Graph(n=len(nodes), edges=[(index[e["source"]], index[e["target"]]) for e in edges], directed=True)
     g.vs["account"] = [n["id"] for n in nodes]  # not "id": GraphML readers take that for the node id
@@ -97,7 +92,8 @@ _EDGE_ATTRS = (("platform", "string"),)
 def write_gexf(nodes: list[dict], edges: list[dict], path: str | Path) -> None:
     """GEXF 1.3 (https://gexf.net/schema.html): a directed dynamic graph whose edges live from
     their first to their last time (Gephi's timeline), weights as edge weights."""
-    nodes, edges = _xml_safe(nodes), _xml_safe(edges)
+    # a handle holding \x01 would make the file unreadable (GEXF) or stop igraph half-way (GraphML)
+    nodes, edges = output.xml_safe(nodes), output.xml_safe(edges)
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<gexf xmlns="http://gexf.net/1.3" version="1.3">',
              '  <meta><creator>hashtide</creator></meta>',

@@ -68,7 +68,6 @@ class Privacy:
             return post_id
         return self.corpus.con.execute("select pseudonym_uri(?, ?)", [platform, post_id]).fetchall()[0][0]
 
-
     def table(self, rows: "pa.Table", id_column: str = "author_id", handle_column: str = "author_handle",
               followers_column: str = "author_followers") -> "pa.Table":
         """``rows`` with id and handle columns shown as the policy says, in one query."""

@@ -94,10 +94,9 @@ def time_window(since: str | None, until: str | None) -> tuple[dt.datetime | Non
 
 
 def hashtag_argument(text: str) -> str:
-    """A typer callback for a TAG argument: one hashtag as posts write it, '#' optional, any case.
-
-    Stricter than the corpus's keys, which come from the platforms' tag entities: '#tide test',
-    '-x' or an emoji would only ever answer "no post uses it"."""
+    """A typer callback for a TAG argument: one tag, '#' optional, any case
+    (:func:`hashtide.model.hashtag_key`). '#tide test' or a tag holding a newline would only
+    ever answer "no post uses it"."""
     from hashtide.model import HASHTAG_GRAMMAR, hashtag_key
 
     if hashtag_key(text) is None:

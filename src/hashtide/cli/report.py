@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -78,11 +77,12 @@ def _refuse_no_corpus(path: str) -> None:
     import duckdb
 
     from hashtide.corpus import Corpus, NotACorpus
+    from hashtide.web.store import is_lock_conflict
 
     try:
         Corpus.open(path, read_only=True).close()
     except (FileNotFoundError, NotACorpus) as exc:
         fail(str(exc))
     except duckdb.Error as exc:
-        if "lock" not in str(exc).lower():
+        if not is_lock_conflict(exc):
             fail(f"cannot open corpus {path}: {exc}")

@@ -95,9 +95,9 @@ class Dataset:
                 meta = json.loads(stream.read())
             except ValueError as exc:  # not JSON, or not UTF-8
                 raise ValueError(f"{self.uri} is not a hashtide dataset (meta.json is not JSON: {exc})") from exc
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-            meta = meta if isinstance(meta, dict) else {}
-            raise ValueError(f"{self.uri} is not a hashtide dataset (meta.json says {meta.get('format')!r})")
+        said = meta.get("format") if isinstance(meta, dict) else None
+        if said != FORMAT:
+            raise ValueError(f"{self.uri} is not a hashtide dataset (meta.json says {said!r})")
         return meta
 
     def write_meta(self, meta: dict[str, Any]) -> None:

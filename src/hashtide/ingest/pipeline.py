@@ -146,12 +146,8 @@ class _Collector:
         if self.strict:
             raise StrictStop(f"{self.label}, line {line}: {reason}")
 
-    def items(self, doc: sources.Document, value: Any, index: int, items: Iterable) -> None:
+    def items(self, doc: sources.Document, value: Any, index: int, items: list) -> None:
         offset = doc.offset
-        items = list(items)
-        # a document that is one record (a status per line) is its raw bytes; only a record
-        # that shares its document with others is kept as its own JSON, re-encoded
-        alone = not isinstance(doc.value, list) and sum(not isinstance(i, Referenced) for i in items) == 1
         for n, item in enumerate(items):
             if isinstance(item, Record):
                 post = item.post
@@ -173,7 +169,7 @@ class _Collector:
                 self.skipped_by_kind[item.kind] += 1
                 self.users.extend(item.users)
             else:
-                raw = item.raw if item.raw is not None and not alone else doc.raw
+                raw = item.raw if item.raw is not None and not _alone(doc, items) else doc.raw
                 self.reject(doc.line, offset, item_key(index, n), item.reason, raw)
 
     def pending(self) -> int:
@@ -186,6 +182,12 @@ class _Collector:
 
     def discard(self) -> None:
         self.top, self.refs, self.users, self.rejects = [], [], [], []
+
+
+def _alone(doc: sources.Document, items: list) -> bool:
+    """Whether the document is one record (a status per line): its raw bytes are the record's. A
+    record that shares its document with others is kept as its own JSON, re-encoded."""
+    return not isinstance(doc.value, list) and sum(not isinstance(i, Referenced) for i in items) == 1
 
 
 def _read_json(stream, label: str, detector: Detector, sink: _Collector, on_doc, place: tuple[int, int] = (1, 0)) -> None:

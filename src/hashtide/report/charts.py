@@ -14,7 +14,7 @@ from typing import Any
 
 import altair as alt
 
-from hashtide.output import xml_text
+from hashtide.output import xml_safe
 
 WIDTH = 640
 UTC = alt.Scale(type="utc")
@@ -43,19 +43,8 @@ def _spec(build: Callable[[], alt.TopLevelMixin]) -> dict[str, Any]:
         spec["datasets"] = _DATASETS.get()
     finally:
         _DATASETS.reset(token)
-    return _xml_safe(spec)
-
-
-def _xml_safe(value: Any) -> Any:
-    """``value`` with the characters XML forbids taken out of its text: a chart is drawn as SVG,
-    and a handle holding \\x01 would make vl-convert refuse the whole figure."""
-    if isinstance(value, str):
-        return xml_text(value)
-    if isinstance(value, dict):
-        return {k: _xml_safe(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_xml_safe(v) for v in value]
-    return value
+    # drawn as SVG: a handle holding \x01 would make vl-convert refuse the whole figure
+    return xml_safe(spec)
 
 
 def _time(field: str, title: str = "time (UTC)") -> alt.X:

@@ -38,6 +38,15 @@ class CorpusBusy(Exception):
 class CorpusGone(Exception):
     """The corpus file is missing, or is no corpus (moved, deleted or replaced while serving)."""
 
+    def __init__(self):
+        super().__init__("the corpus cannot be read: it was moved, deleted or replaced")
+
+
+def is_lock_conflict(exc: Exception) -> bool:
+    """Whether DuckDB refused to open the file because another process holds it: waiting helps.
+    (A corrupt file or a directory is refused too, and waiting does not.)"""
+    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
+
 
 def fingerprint(path: str) -> tuple:
     """What changes whenever a writer commits: size and mtime of the file and of its WAL."""
@@ -60,11 +69,9 @@ def reading(path: str, wait: float = LOCK_WAIT):
         try:
             corpus = Corpus.open(path, read_only=True)
             break
-        except (FileNotFoundError, NotACorpus) as exc:
-            raise CorpusGone("the corpus cannot be read: it was moved, deleted or replaced") from exc
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower():  # a corrupt file, a directory: waiting will not help
-                raise CorpusGone("the corpus cannot be read: it was moved, deleted or replaced") from exc
+        except (FileNotFoundError, NotACorpus, duckdb.IOException) as exc:
+            if not is_lock_conflict(exc):
+                raise CorpusGone() from exc
             if time.monotonic() + delay > deadline:
                 # the message names neither the file nor the writer's process: clients need not
                 raise CorpusBusy("the corpus is locked by a writer (an ingest or a watch)") from exc

@@ -2,8 +2,8 @@
 
 "Now" is the time of the newest post in the corpus (a replayed or paused stream still shows its
 last hour), leaving out posts dated after tomorrow: a client may write any time (Bluesky's
-createdAt is the client's word), and one post dated 9999 would make every other hour the past. For each tag carried by posts of the last hour: its posts in that hour, its mean per
-hour over the ``BASELINE_HOURS`` before, and the ratio (now + 1) / (baseline + 1) -- add-one
+createdAt is the client's word), and one post dated 9999 would make every other hour the past.
+For each tag carried by posts of the last hour: its posts in that hour, its mean per hour over the ``BASELINE_HOURS`` before, and the ratio (now + 1) / (baseline + 1) -- add-one
 smoothing so that a tag new to the corpus does not divide by zero. Tags are listed by posts in
 the last hour, then by ratio. This is a plain volume chart for the live view; the significance
 detector of :mod:`hashtide.trends` replaces it once it is available.

@@ -209,6 +209,13 @@ def test_posts_of_the_largest_cascade_have_every_column(story_corpus):
     assert set(rows[0]) == set(origin[0])
 
 
+def test_one_post_is_counted_in_the_singular(story_corpus):
+    """The audit found "origin: 1 posts"."""
+    table = run("posts", "metoo", "--figure", "origin", "-c", story_corpus)
+    assert "origin: 1 post\n" in table.stdout and "1 posts" not in table.stdout, table.output
+    assert "countries.fr: 1 post" in run("posts", "metoo", "--figure", "countries.fr", "-c", story_corpus).stdout
+
+
 def test_posts_behind_related(related_corpus_path):
     for figure in ("related.news", "related.#News", "related.NEWS"):
         got = json.loads(run("posts", "tidetest", "--figure", figure, "-c", related_corpus_path, "--json").stdout)

@@ -27,6 +27,7 @@ from hashtide.cli.common import (
     time_window,
     writing,
 )
+from hashtide.wording import counted
 
 TagArgument = Annotated[str, typer.Argument(help="The hashtag, with or without '#', any case: #MeToo.",
                                             callback=hashtag_argument)]
@@ -89,7 +90,7 @@ def _print_sheet(f: dict) -> None:
         out.print(f"no post uses {f['tag']} in this corpus" + (" and window" if f["window"]["since"] or f["window"]["until"] else ""))
         return
     o = f["origin"]
-    out.print(f"[bold]{f['tag']}[/]: {f['posts']:,} posts by {group_count(f['distinct_authors'])} accounts, "
+    out.print(f"[bold]{f['tag']}[/]: {counted(f['posts'], 'post')} by {group_count(f['distinct_authors'])} accounts, "
               f"{f['first_seen']} to {f['last_seen']}", highlight=False)
     out.print(f"origin: {o['platform']} post {o['post_id']} by {o['author_handle']} at {o['created_at']}", highlight=False)
     if o.get("before_collection"):
@@ -102,7 +103,7 @@ def _print_sheet(f: dict) -> None:
                   highlight=False)
     out.print(f"replies to the origin: {f['replies_to_origin']:,}; reposts of it: {f['reposts_of_origin']:,}; "
               f"reach (upper bound, sum of followers): {f['reach_upper_bound']:,}", highlight=False)
-    out.print(f"peak: {f['peak']['posts']:,} posts in the {f['peak']['unit']} from {f['peak']['bucket']}", highlight=False)
+    out.print(f"peak: {counted(f['peak']['posts'], 'post')} in the {f['peak']['unit']} from {f['peak']['bucket']}", highlight=False)
     kinds = Table(*f["by_kind"], show_edge=False, title="posts by kind")
     kinds.add_row(*(f"{v:,}" for v in f["by_kind"].values()))
     out.print(kinds)
@@ -115,7 +116,7 @@ def _print_sheet(f: dict) -> None:
         out.print(table)
     c = f["cascades"]
     v = c["structural_virality"]
-    out.print(f"cascades: {c['count']:,} (largest {c['largest_size']:,} posts, depth up to {c['max_depth']}); "
+    out.print(f"cascades: {c['count']:,} (largest {counted(c['largest_size'], 'post')}, depth up to {c['max_depth']}); "
               f"structural virality median {v['median']}, max {v['max']}", highlight=False)
     amps = Table("account", "platform", "followers", "cascades", "posts in them", "PageRank rank", show_edge=False,
                  title="amplifiers")
@@ -207,7 +208,7 @@ def posts(
         print_json({"figure": figure, "posts": len(rows), "rows": rows})
         return
     table = Table("platform", "post", "time", "author", "kind", "parent", "lang", "country", show_edge=False,
-                  title=f"{figure}: {len(rows):,} posts")
+                  title=f"{figure}: {counted(len(rows), 'post')}")
     for r in rows[:limit]:
         table.add_row(r["platform"], r["post_id"], r["created_at"], r["author_handle"] or "", r["kind"],
                       r["parent_id"] or "", r["lang"] or "", r["country"] or "")

@@ -33,6 +33,7 @@ from hashtide.ingest.pipeline import IngestReport
 from hashtide.ingest.sources import check as check_source
 from hashtide.model import PLATFORMS
 from hashtide.output import STDOUT, output_stream
+from hashtide.wording import counted
 
 
 def _parse_map(pairs: list[str]) -> dict[str, str]:
@@ -281,7 +282,7 @@ def quarantine(
         table.add_row(source, str(line), reason, f"{size:,}")
     listing.print(table)
     written = "stdout" if export == STDOUT else export
-    listing.print(f"{total:,} records in quarantine" + (f"; raw bytes written to {written}" if export else ""))
+    listing.print(f"{counted(total, 'record')} in quarantine" + (f"; raw bytes written to {written}" if export else ""))
 
 
 @export_app.command("posts")
@@ -307,4 +308,4 @@ def export_posts(
     if cleaned:
         cells = "1 cell" if cleaned == 1 else f"{cleaned:,} cells"
         err.print(f"{cells} held control characters a worksheet cannot hold: they were removed", highlight=False)
-    err.print(f"{rows:,} posts written to {to}" + ("" if reveal_authors else " (authors pseudonymised)"))
+    err.print(f"{counted(rows, 'post')} written to {to}" + ("" if reveal_authors else " (authors pseudonymised)"))

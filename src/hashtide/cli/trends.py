@@ -24,6 +24,7 @@ from hashtide.cli.common import (
     time_window,
 )
 from hashtide.trends.charts import ScopeFilter, parse_duration
+from hashtide.wording import counted
 
 EveryOption = Annotated[str, typer.Option("--every", help="Bucket size: 5m, 1h, 1d ... (at most 365d).")]
 ScopeOption = Annotated[
@@ -179,7 +180,7 @@ def bursts(
         print_json(rows)
         return
     if not rows:
-        out.print(f"no burst of #{key} in its {posts:,} posts" if posts else f"no post uses #{key} in this corpus")
+        out.print(f"no burst of #{key} in its {counted(posts, 'post')}" if posts else f"no post uses #{key} in this corpus")
         return
     table = Table(title=f"Bursts of #{key} (every {every})")
     for name in ("level", "start (UTC)", "end (UTC)", "posts", "weight"):

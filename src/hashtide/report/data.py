@@ -28,6 +28,7 @@ from hashtide.report.trees import radial_layout
 from hashtide.trends.batch import corpus_trends
 from hashtide.trends.charts import iso as trend_iso
 from hashtide.trends.signitrend import SigniTrend
+from hashtide.wording import counted
 
 TREES = 3  # largest cascades drawn
 TREE_NODES = 400  # nodes drawn per tree (its first posts, so the drawn part is connected)
@@ -243,26 +244,27 @@ def fact_sentences(data: dict) -> list[str]:
     words = [
         f"{f['tag']} was first used on {_when(o['created_at'])} by {o['author_handle']} on {o['platform']}.",
         f"In the 24 hours that followed, it was used by {_people(data['first_day']['authors'], reveal)} people "
-        f"in {data['first_day']['posts']:,} posts.",
-        f"In all, the corpus holds {f['posts']:,} posts using it by {_people(f['distinct_authors'], reveal)} "
+        f"in {counted(data['first_day']['posts'], 'post')}.",
+        f"In all, the corpus holds {counted(f['posts'], 'post')} using it by {_people(f['distinct_authors'], reveal)} "
         f"accounts, from {_when(f['first_seen'])} to {_when(f['last_seen'])}.",
-        f"The first post drew {f['replies_to_origin']:,} replies and {f['reposts_of_origin']:,} reposts.",
+        f"The first post drew {counted(f['replies_to_origin'], 'reply', 'replies')} and "
+        f"{counted(f['reposts_of_origin'], 'repost')}.",
     ]
     if f["peak"]:
-        words.append(f"Use peaked at {f['peak']['posts']:,} posts in the {f['peak']['unit']} from "
+        words.append(f"Use peaked at {counted(f['peak']['posts'], 'post')} in the {f['peak']['unit']} from "
                      f"{_when(f['peak']['bucket'])}.")
     ig = f.get("igniting_post")
     if ig and not ig.get("same_as_origin"):
         words.append(f"The post that set it off was {ig['author_handle']}'s on {ig['platform']} "
-                     f"({_when(ig['created_at'])}), whose cascade grew to {ig['cascade_size']:,} posts.")
+                     f"({_when(ig['created_at'])}), whose cascade grew to {counted(ig['cascade_size'], 'post')}.")
     later = sorted((r for r in f["platforms"].items() if r[1]["lag_hours"] > 0), key=lambda kv: kv[1]["lag_hours"])
-    words.append(f"It was used on {len(f['platforms'])} platform{'s' if len(f['platforms']) != 1 else ''}"
-                 f" and in {len(f['countries'])} countries (where posts say so)"
+    words.append(f"It was used on {counted(len(f['platforms']), 'platform')}"
+                 f" and in {counted(len(f['countries']), 'country', 'countries')} (where posts say so)"
                  + (f"; it reached {later[0][0]} {_hours_phrase(later[0][1]['lag_hours'])} after it began." if later else "."))
     c = f["cascades"]
     if c["count"]:
-        words.append(f"{c['posts_in_cascades']:,} posts formed {c['count']:,} cascades; the largest has "
-                     f"{c['largest_size']:,} posts and is {c['max_depth']} levels deep at most.")
+        words.append(f"{counted(c['posts_in_cascades'], 'post')} formed {counted(c['count'], 'cascade')}; the largest "
+                     f"has {counted(c['largest_size'], 'post')} and is {counted(c['max_depth'], 'level')} deep at most.")
     if f["related"]:
         r = f["related"][0]
         when = "before" if r["lag_hours"] < 0 else "after"

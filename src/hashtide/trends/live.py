@@ -29,6 +29,7 @@ from hashtide.model import Post, posts_to_arrow
 from hashtide.trends import replay
 from hashtide.trends.charts import Alerts, BucketCharts, ScopeFilter, alert_row, iso
 from hashtide.trends.signitrend import SigniTrend
+from hashtide.wording import counted
 
 BATCH_POSTS = 20_000
 BATCH_SECONDS = 0.5
@@ -269,7 +270,7 @@ def _render(bucket: BucketCharts | None, scopes: ScopeFilter, top: int, seen: in
     from rich.table import Table
 
     title = "waiting for the first bucket to close" if bucket is None else f"Trending, bucket ending {iso(bucket.end)}"
-    table = Table(title=title, caption=f"{seen:,} posts read, {late:,} late")
+    table = Table(title=title, caption=f"{counted(seen, 'post')} read, {late:,} late")
     for name in ("scope", "rank", "tag", "score", "posts", "authors"):
         table.add_column(name, justify="right" if name in ("rank", "score", "posts", "authors") else "left")
     if bucket is not None:
@@ -356,10 +357,10 @@ def _account(source: str, seen: int, rejected: int, corpus_path: str | None) -> 
     kept = (f"kept in the quarantine of {corpus_path} (hashtide quarantine -c {corpus_path})" if corpus_path
             else "not kept: watch with --corpus to keep them with line and reason, or ingest the source")
     if not seen:
-        raise WatchError(f"{source}: no post read; {rejected:,} records were not posts hashtide knows, {kept}")
+        raise WatchError(f"{source}: no post read; {counted(rejected, 'record')} {'was' if rejected == 1 else 'were'} not posts hashtide knows, {kept}")
     from rich.console import Console
 
-    Console(stderr=True, soft_wrap=True).print(f"{rejected:,} records set aside (malformed, or not posts), {kept}", highlight=False)
+    Console(stderr=True, soft_wrap=True).print(f"{counted(rejected, 'record')} set aside (malformed, or not posts), {kept}", highlight=False)
 
 
 def _refuse_csv(source: str) -> None:

@@ -13,7 +13,7 @@ import msgspec
 import typer
 from rich.console import Console
 
-from hashtide.corpus import Corpus, NotACorpus, default_path
+from hashtide.corpus import CannotOpen, Corpus
 
 def _console(stderr: bool = False) -> Console:
     """A console whose tables are never cut: on a terminal, its width; piped or redirected, where
@@ -133,11 +133,9 @@ def writing(path: str | os.PathLike):
 def open_corpus(path: str | None, read_only: bool = True) -> Corpus:
     """Open the corpus, or exit with a clear message."""
     try:
-        return Corpus.open(path or default_path(), read_only=read_only)
-    except (FileNotFoundError, NotACorpus) as exc:
+        return Corpus.open_or_explain(path, read_only=read_only)
+    except CannotOpen as exc:
         fail(str(exc))
-    except Exception as exc:  # duckdb.IOException and friends: a locked or unreadable file
-        fail(f"cannot open corpus {path or default_path()}: {exc}")
 
 
 def print_json(value: Any) -> None:

@@ -78,6 +78,10 @@ class NotACorpus(ValueError):
     """A DuckDB database that holds other tables than a corpus's."""
 
 
+class CannotOpen(Exception):
+    """The corpus cannot be opened; the message says why, for a person."""
+
+
 def _refuse_foreign(con: duckdb.DuckDBPyConnection, path: str) -> None:
     """NotACorpus for a database with tables but no corpus's ``posts``: it is someone's other
     database, and creating hashtide's tables in it would change it. An empty one is a new corpus."""
@@ -148,6 +152,18 @@ class Corpus:
             con.execute(_DDL)
             _drop_users_key(con)
         return cls(con, path, read_only)
+
+    @classmethod
+    def open_or_explain(cls, path: str | os.PathLike | None = None, read_only: bool = False) -> Corpus:
+        """:meth:`open`, its failures as one :class:`CannotOpen` whose message says why (no corpus
+        there, not a corpus, locked by a writer, unreadable): what every command shows a person."""
+        path = str(path or default_path())
+        try:
+            return cls.open(path, read_only=read_only)
+        except (FileNotFoundError, NotACorpus) as exc:
+            raise CannotOpen(str(exc)) from exc
+        except Exception as exc:  # duckdb.IOException and friends: a locked or unreadable file
+            raise CannotOpen(f"cannot open corpus {path}: {exc}") from exc
 
     def __enter__(self) -> Corpus:
         return self

@@ -339,14 +339,12 @@ def _interrupt_on_sigterm():
 
 
 def _open_corpus(path: str):
-    from hashtide.corpus import Corpus, NotACorpus
+    from hashtide.corpus import CannotOpen, Corpus
 
     try:
-        return Corpus.open(path)
-    except NotACorpus as exc:
+        return Corpus.open_or_explain(path)
+    except CannotOpen as exc:
         raise WatchError(str(exc)) from exc
-    except Exception as exc:  # duckdb's IOException and friends: a locked, unreadable or foreign file
-        raise WatchError(f"cannot open corpus {path}: {exc}") from exc
 
 
 def _account(source: str, seen: int, rejected: int, corpus_path: str | None) -> None:

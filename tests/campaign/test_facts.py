@@ -142,3 +142,22 @@ def test_tag_nobody_used(story):
 def test_not_a_tag(story):
     with pytest.raises(ValueError, match="not a hashtag"):
         Campaign(story, "#2017")
+
+
+def test_a_profile_location_is_shown_only_when_ten_authors_share_it(tmp_path):
+    """A location one person typed can single them out: the JSON listed 'Bruxelles, Belgique' for
+    one author. With --reveal-authors every location is shown."""
+    from hashtide.model import User
+
+    posts = [tw(str(i), i, f"u{i}", 1) for i in range(13)]
+    users = [User(platform="twitter", user_id=f"u{i}", handle=f"h{i}", location="Paris " if i < 12 else "Bruxelles")
+             for i in range(13)]
+    with Corpus.open(tmp_path / "places.duckdb") as corpus:
+        corpus.write_posts(posts)
+        corpus.write_users(users)
+        shown = {}
+        for reveal in (False, True):
+            with Campaign(corpus, "metoo", reveal_authors=reveal) as c:
+                shown[reveal] = c.facts()["profile_locations"]["top"]
+    assert shown[False] == [{"location": "Paris", "authors": 12}]
+    assert shown[True] == [{"location": "Paris", "authors": 12}, {"location": "Bruxelles", "authors": 1}]

@@ -10,7 +10,8 @@ Authors are people. By default:
 - in tables printed for people, a group of fewer than ``MIN_GROUP`` distinct authors is shown as
   "<10", so that a small group cannot be singled out. The JSON carries exact counts: it is data
   for analysis, and its counts are aggregates; what it must not carry is identities, so its ids
-  are pseudonymised exactly as in the tables.
+  are pseudonymised exactly as in the tables, and free text about people (profile locations) is
+  shown only when ``MIN_GROUP`` authors share it.
 
 ``reveal=True`` (``--reveal-authors``) shows ids and handles as collected, for users entitled to.
 """
@@ -67,6 +68,12 @@ class Privacy:
         if not post_id.startswith("at://"):
             return post_id
         return self.corpus.con.execute("select pseudonym_uri(?, ?)", [platform, post_id]).fetchall()[0][0]
+
+    def shared(self, rows: list[dict], authors_key: str = "authors") -> list[dict]:
+        """Rows of free text about people (a profile's location) that at least ``MIN_GROUP``
+        authors share: a location one person typed can single them out, even without their
+        name. All rows with ``reveal``."""
+        return rows if self.reveal else [r for r in rows if r[authors_key] >= MIN_GROUP]
 
     def table(self, rows: "pa.Table", id_column: str = "author_id", handle_column: str = "author_handle",
               followers_column: str = "author_followers") -> "pa.Table":

@@ -34,7 +34,7 @@ from hashtide.campaign import amplifiers as amp
 from hashtide.campaign import cascades as casc
 from hashtide.campaign import facts as F
 from hashtide.campaign import related as rel
-from hashtide.campaign.privacy import PUBLIC_THRESHOLD, Privacy
+from hashtide.campaign.privacy import MIN_GROUP, PUBLIC_THRESHOLD, Privacy
 from hashtide.campaign.queries import NAMES, Runner
 from hashtide.campaign.usage import args_row, tag_key
 from hashtide.model import shifted
@@ -180,7 +180,8 @@ class Campaign:
             "peak": None,
             "timeline": [],
             "platforms": {}, "countries": {}, "languages": {},
-            "profile_locations": {"note": "free-text profile locations of the authors: a guess, not a place",
+            "profile_locations": {"note": "free-text profile locations of the authors: a guess, not a place"
+                                          + ("" if self.privacy.reveal else f"; only those {MIN_GROUP} or more authors share"),
                                   "top": []},
             "cascades": {"count": 0, "largest": [], "structural_virality": {"median": None, "max": None}},
             "amplifiers": [],
@@ -234,7 +235,7 @@ class Campaign:
                             "lag_hours": round((r["first_seen"] - origin_at) / dt.timedelta(hours=1), 3)}
                 for r in self.spread(what).to_pylist()
             }
-        facts["profile_locations"]["top"] = self.runner.run("profile_locations").to_pylist()
+        facts["profile_locations"]["top"] = self.privacy.shared(self.runner.run("profile_locations").to_pylist())
         facts["related"] = [{**r, "first_seen": F.iso(r["first_seen"])} for r in self._related_rows()]
 
     @cached_property

@@ -149,10 +149,9 @@ def plan(paths: Sequence[str], slice_bytes: int = SLICE_BYTES) -> list[Task]:
 def _sliceable(path: str, size: int, slice_bytes: int) -> bool:
     """Plain JSON lines, larger than one slice, with no multi-line document in its first MiB
     (a pretty-printed document cannot be cut at any newline; a bad line can)."""
-    from hashtide.ingest.pipeline import _utf16_content
-    from hashtide.ingest.sources import compression, inner_suffix, iter_documents
+    from hashtide.ingest.sources import compression, inner_suffix, iter_documents, utf16_content
 
-    if size <= slice_bytes or compression(path) or inner_suffix(path) in (".csv", ".tsv") or _utf16_content(path):
+    if size <= slice_bytes or compression(path) or inner_suffix(path) in (".csv", ".tsv") or utf16_content(path):
         return False
     with open(path, "rb") as stream:
         head = stream.read(1 << 20)

@@ -365,7 +365,7 @@ class _Bounded(io.RawIOBase):
 
 def _read_source(path: str, fmt: str | None, mapping, sink: _Collector, on_doc, platform: str = "other") -> None:
     suffix = sources.inner_suffix(path)
-    utf16 = _utf16_content(path) if path != "-" else None
+    utf16 = sources.utf16_content(path) if path != "-" else None
     csv = (fmt == "csv" or suffix in CSV_SUFFIXES or (bool(mapping) and suffix not in JSON_SUFFIXES)
            or (fmt is None and utf16 == "csv" and suffix not in JSON_SUFFIXES))
     fast = not csv and not utf16 and isinstance(sink, _CorpusSink) and not sink.strict
@@ -396,19 +396,6 @@ def _read_source(path: str, fmt: str | None, mapping, sink: _Collector, on_doc, 
         if opened is not sources.sys.stdin.buffer:
             stream.close()
             opened.close()
-
-
-def _utf16_content(path: str) -> str | None:
-    """"json" or "csv" when ``path`` holds UTF-16 text (it starts with a UTF-16 byte order mark:
-    Excel's "Unicode Text", saved as .txt, or what Windows PowerShell 5's ``>`` writes), by its
-    first character; None otherwise. Not asked of a pipe, which a second reading would drain."""
-    if not os.path.isfile(path):
-        return None
-    head = sources.head(path, 256)
-    if head[:2] not in sources.UTF16_BOMS:
-        return None
-    text = head.decode("utf-16", errors="ignore").lstrip()
-    return "json" if text[:1] in ("{", "[") else "csv"
 
 
 def label_of(path: str) -> str:

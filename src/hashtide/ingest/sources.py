@@ -163,6 +163,19 @@ def _once(stream: io.BufferedReader, path: str) -> BinaryIO:
     return content
 
 
+def utf16_content(path: str) -> str | None:
+    """"json" or "csv" when ``path`` holds UTF-16 text (it starts with a UTF-16 byte order mark:
+    Excel's "Unicode Text", saved as .txt, or what Windows PowerShell 5's ``>`` writes), by its
+    first character; None otherwise. Not asked of a pipe, which a second reading would drain."""
+    if not Path(path).is_file():
+        return None
+    start = head(path, 256)
+    if start[:2] not in UTF16_BOMS:
+        return None
+    text = start.decode("utf-16", errors="ignore").lstrip()
+    return "json" if text[:1] in ("{", "[") else "csv"
+
+
 def compression(path: str) -> str | None:
     """The compression of the file at ``path``: named by its suffix or, when that names none, by
     its first bytes (a renamed file); None for a plain file. Every reader that splits or maps a

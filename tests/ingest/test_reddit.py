@@ -116,3 +116,40 @@ def test_damaged_listings_give_one_item_per_child(shared_data, data):
         assert len(found) == (len(children) if isinstance(children, list) else 1)
         posts_to_arrow([i.post for i in found if isinstance(i, Record)])
         users_to_arrow([u for i in found if isinstance(i, Record) for u in i.users])
+
+
+# The search APIs that serve the dumps' objects (Pushshift, PullPush, Arctic Shift) answer
+# {"data": [...]}; these objects have the real fields of such answers, with invented content.
+def _api_comment(thing_id, parent_id, **more):
+    return {"id": thing_id, "created_utc": 1672531200, "author": "someone", "author_fullname": "t2_abc",
+            "body": "a #Tag here", "link_id": "t3_zz1", "parent_id": parent_id, "score": 2,
+            "subreddit": "test", "retrieved_on": 1672531300, **more}
+
+
+def test_a_saved_search_api_page_gives_one_record_per_object():
+    submission = {"id": "zz1", "created_utc": 1672531100, "title": "A #Title", "selftext": "", "author": "op",
+                  "num_comments": 2, "score": 5}
+    page = {"data": [submission, _api_comment("j0a", "t3_zz1"), 7]}
+    assert reddit.sniff(page)
+    found = list(reddit.read(page))
+    assert [type(i) for i in found] == [Record, Record, Reject]
+    assert [i.post.post_id for i in found[:2]] == ["t3_zz1", "t1_j0a"]
+    assert found[0].post.hashtags == ["title"] and found[1].post.parent_id == "t3_zz1"
+    assert found[2].raw == b"7"
+
+
+def test_an_empty_search_api_page_is_recognised_and_gives_nothing():
+    for page in ({"data": []}, {"data": [], "metadata": {"total_results": 0}}):
+        assert reddit.sniff(page) and list(reddit.read(page)) == []
+    assert not reddit.sniff({"data": [], "includes": {}})
+    assert not reddit.sniff({"data": [{"id": "1", "text": "a tweet"}]})
+
+
+def test_pushshift_api_integer_and_null_parent_ids_become_fullnames():
+    """Pushshift's API of 2022-2023 wrote a reply's parent as the integer of its base-36 id, and a
+    top-level comment's as null (pushshift/api#110, pmaw#55, timesearch#19)."""
+    reply = _api_comment("j72b5yy", 41785179015)
+    top = _api_comment("j72b5zz", None)
+    [reply_item, top_item] = reddit.read({"data": [reply, top]})
+    assert (reply_item.post.kind, reply_item.post.parent_id) == ("reply", "t1_j71teh3")
+    assert (top_item.post.parent_id, top_item.post.root_id) == ("t3_zz1", "t3_zz1")

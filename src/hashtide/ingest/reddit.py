@@ -8,6 +8,8 @@ Shapes read (one decoded JSON value each):
 - A single thing ``{"kind": "t1"|"t3", "data": {...}}``.
 - Pushshift / Arctic Shift dumps: bare objects with ``id`` and ``created_utc`` and either
   ``title``/``selftext`` (a submission) or ``body``/``parent_id``/``link_id`` (a comment).
+- A page of the search APIs that serve those objects (Pushshift, PullPush, Arctic Shift):
+  ``{"data": [object, ...]}``, each object a record, as a child of a Listing is.
 
 Identifiers are fullnames (``t3_abc`` a submission, ``t1_def`` a comment, ``name`` when given,
 else the kind prefix and ``id``). A submission is an ``original`` whose text is the title, a blank
@@ -17,6 +19,8 @@ line and the self text; a comment is a ``reply`` to ``parent_id`` in the thread 
 author. ``score`` is ``likes``, ``num_comments`` is ``replies``. Texts are HTML-unescaped (the API
 escapes ``& < >`` unless asked for ``raw_json=1``); hashtags come from the text (Reddit has no
 tag entities). Overlapping polls repeat comments: every child is a record; the pipeline dedups.
+Pushshift's API of 2022-2023 wrote a reply's ``parent_id`` as the base-10 integer of the parent
+comment's base-36 id, and null for a top-level comment: both are turned back into fullnames.
 """
 
 from __future__ import annotations
@@ -44,7 +48,27 @@ def sniff(doc: Any) -> bool:
     kind = doc.get("kind")
     if kind is not None:
         return kind in ("Listing", "t1", "t3") and isinstance(doc.get("data"), dict)
-    return "created_utc" in doc and "id" in doc and ("body" in doc or "title" in doc)
+    if _is_search_page(doc):
+        return True
+    return _is_dump_object(doc)
+
+
+def _is_dump_object(doc: Any) -> bool:
+    return isinstance(doc, dict) and "created_utc" in doc and "id" in doc and ("body" in doc or "title" in doc)
+
+
+def _is_search_page(doc: dict) -> bool:
+    """``{"data": [...]}`` as the Pushshift, PullPush and Arctic Shift search APIs answer (the
+    saved answer is what a user has): dump objects under ``data``, or no object at all on the
+    page past the last one. A twarc2 page, also ``data``, holds tweets, which have no
+    ``created_utc``, and twitter-v2 is asked first."""
+    data = doc.get("data")
+    if type(data) is not list or "created_utc" in doc:
+        return False
+    return _is_dump_object(data[0]) if data else not doc.keys() - _PAGE_KEYS
+
+
+_PAGE_KEYS = frozenset({"data", "metadata"})  # Pushshift's API added "metadata" when asked for it
 
 
 def read(doc: Any) -> Iterator[Item]:
@@ -57,8 +81,18 @@ def read(doc: Any) -> Iterator[Item]:
         yield from _listing(doc)
     elif kind is not None:
         yield from _thing(doc)
+    elif _is_search_page(doc):
+        yield from _search_page(doc["data"])
     else:
         yield _guarded(doc, "t3" if "title" in doc else "t1")
+
+
+def _search_page(objects: list) -> Iterator[Item]:
+    for found in objects:
+        if isinstance(found, dict):
+            yield _guarded(found, "t3" if "title" in found else "t1")
+        else:
+            yield Reject("reddit search result is not an object", _raw(found))
 
 
 def _listing(listing: dict) -> Iterator[Item]:
@@ -119,8 +153,8 @@ def _record(data: dict, kind: str) -> Item:
                 likes=_int(data.get("score")), replies=count(data.get("num_comments")))
     if kind == "t1":
         post.kind = "reply"
-        post.parent_id = _str(data.get("parent_id"))
         post.root_id = _str(data.get("link_id"))
+        post.parent_id = _parent(data.get("parent_id"), post.root_id)
     elif isinstance(data.get("crosspost_parent"), str):
         post.kind, post.parent_id = "quote", data["crosspost_parent"]
     users = [User(platform=PLATFORM, user_id=author_id, handle=handle)] if author_id else []
@@ -135,6 +169,33 @@ def _fullname(data: dict, kind: str) -> str | None:
     if isinstance(thing_id, str) and thing_id:
         return thing_id if thing_id[:3] == kind + "_" else f"{kind}_{thing_id}"
     return None
+
+
+def _parent(parent_id: Any, link_id: str | None) -> str | None:
+    """The fullname a comment replies to. Pushshift's API of 2022-2023 gave a reply's parent as
+    the integer of a base-36 comment id and a top-level comment's as null (its thread's
+    submission); the API and the dumps give the fullname."""
+    if type(parent_id) is int and parent_id >= 0:
+        return "t1_" + _base36(parent_id)
+    if parent_id is None:
+        return link_id
+    return _str(parent_id)
+
+
+def _base36(number: int) -> str:
+    """
+    >>> _base36(41785179015)  # a parent id in a Pushshift answer of 2023 (snscrape issue 699)
+    'j71teh3'
+    """
+    digits = ""
+    while True:
+        number, digit = divmod(number, 36)
+        digits = _DIGITS36[digit] + digits
+        if not number:
+            return digits
+
+
+_DIGITS36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
 def _time(value: Any) -> int | None:

@@ -476,3 +476,38 @@ def test_a_named_pipe_is_read_once_and_whole(tmp_path, shared_data):
         assert not reader.is_alive(), f"{name}: the ingest opened the pipe twice and waits"
         [report] = reports
         assert (report.records, report.ingested, report.rejected) == (100, 100, 0), name
+
+
+def _comment_lines(count: int) -> bytes:
+    """Pushshift-style comment lines with invented content."""
+    return b"".join(msgspec.json.encode({"id": f"c{i}", "created_utc": 1420070400 + i, "body": "a #Tag",
+                                         "author": "someone", "link_id": "t3_x", "parent_id": "t3_x"}) + b"\n"
+                    for i in range(count))
+
+
+def test_a_zstd_file_with_junk_appended_keeps_its_records(tmp_path):
+    """The junk's error once took the decoded lines of the same step with it: all of a small file."""
+    import zstandard
+
+    from hashtide.ingest import PartialIngest
+
+    path = tmp_path / "RC_junk.zst"
+    path.write_bytes(zstandard.ZstdCompressor().compress(_comment_lines(5)) + b"not zstd at all\n")
+    with Corpus.open(tmp_path / "c.duckdb") as corpus:
+        with pytest.raises(PartialIngest, match="cannot be read"):
+            ingest(corpus, [str(path)])
+        assert corpus.con.execute("select count(*) from posts").fetchone() == (5,)
+
+
+def test_a_pretty_array_file_cut_short_is_stored_up_to_the_cut(tmp_path):
+    """The whole file is one document that never decodes: it was refused as 'not a post format',
+    and none of its whole records stored."""
+    values = [msgspec.json.decode(line) for line in _comment_lines(4).splitlines()]
+    whole = json.dumps(values, indent=2).encode()
+    path = tmp_path / "saved.json"
+    path.write_bytes(whole[: whole.rindex(b'"author"')])
+    report = run(tmp_path, path)
+    assert (report.records, report.ingested, report.rejected) == (4, 3, 1)
+    with Corpus.open(tmp_path / "c.duckdb") as corpus:
+        [(line, raw)] = corpus.con.execute("select line, raw from quarantine").fetchall()
+    assert raw == whole[whole.rindex(b"{"): whole.rindex(b'"author"')] and line == 2 + 3 * 8

@@ -239,3 +239,59 @@ def test_a_zstd_bomb_is_decompressed_a_little_at_a_time():
         step = stream._step()
         largest, total = max(largest, len(step)), total + len(step)
     assert total == len(data) and largest <= 32 << 20
+
+
+def test_a_one_line_array_cut_short_gives_its_whole_elements():
+    """``[{...}, {...}, {...`` (a saved answer cut short): the comma after an element once made
+    the rest of the line one record of "plain text"."""
+    data = b'[{"a": 1}, {"b": 2},  {"c": 3}, {"d": \n'
+    found = docs(data)
+    assert [(d.value, d.error) for d in found[:3]] == [({"a": 1}, None), ({"b": 2}, None), ({"c": 3}, None)]
+    assert found[3].raw == b'{"d": \n' and found[3].error.startswith("truncated JSON")
+    assert [data[d.offset: d.offset + len(d.raw)] == d.raw for d in found] == [True] * 4
+
+
+@pytest.mark.parametrize("indent", [2, "\t"])
+def test_a_pretty_array_cut_short_gives_its_whole_elements(indent):
+    """A whole file written by ``json.dump(..., indent=2)`` and cut: it never decodes, and its
+    records were all set aside as one (and, being the file's only document, not even stored)."""
+    values = [{"id": str(i), "n": {"deep": [i, i]}} for i in range(4)]
+    whole = json.dumps(values, indent=indent).encode()
+    data = b'{"before": 1}\n' + whole[: whole.rindex(b'"deep"')]
+    found = docs(data)
+    assert [d.value for d in found[:4]] == [{"before": 1}, *values[:3]]
+    assert [d.error for d in found] == [None] * 4 + ["truncated JSON (the line ends mid-record)"]
+    for d in found:
+        assert data[d.offset: d.offset + len(d.raw)] == d.raw
+        assert data[:d.offset].count(b"\n") + 1 == d.line
+    assert found[4].raw.startswith(b'{') and found[4].offset + len(found[4].raw) == len(data)
+
+
+def test_a_pretty_array_interrupted_keeps_its_whole_elements_and_reads_on():
+    data = b'[\n  {"a": 1},\n  {"b": \nnot json\n{"c": 3}\n'
+    found = docs(data)
+    assert [(d.line, d.value, d.error) for d in found] == [
+        (2, {"a": 1}, None), (3, None, "unterminated JSON document"),
+        (4, None, "not JSON (a line of plain text)"), (5, {"c": 3}, None)]
+
+
+def test_a_pretty_array_with_no_whole_element_stays_one_bad_document():
+    data = b'[\n  {"a": 1,\n'
+    [found] = docs(data)
+    assert (found.raw, found.error) == (data, "truncated JSON (the line ends mid-record)")
+
+
+def test_half_a_surrogate_pair_is_read_as_a_replacement_character():
+    """A platform that cuts a text inside an emoji writes ``\\ud83d`` alone: the decoder refused
+    the whole record as truncated. Whole pairs and an escaped backslash stay as they are."""
+    data = (b'{"t": "cut \\ud83d"}\n{"t": "low \\uDE00 pair \\ud83d\\ude00 text \\\\ud83d"}\n'
+            b'{"t": "cut \\ud83d"\n')
+    found = docs(data)
+    assert [d.value for d in found[:2]] == [{"t": "cut \ufffd"}, {"t": "low \ufffd pair \U0001f600 text \\ud83d"}]
+    assert found[0].raw == b'{"t": "cut \\ud83d"}\n'  # the bytes as read
+    assert found[2].error.startswith("truncated JSON")
+
+
+def test_invalid_utf8_inside_a_string_names_its_byte():
+    [found] = docs(b'{"t": "caf\xe9"}\n')
+    assert found.error == "invalid UTF-8 (byte 10)"

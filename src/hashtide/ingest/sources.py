@@ -24,11 +24,36 @@ from typing import Any, BinaryIO, NamedTuple
 
 import msgspec
 
-_decode = msgspec.json.decode
+_strict_decode = msgspec.json.decode
 MAX_DOCUMENT = 256 * 1024 * 1024  # a pretty-printed document larger than this is set aside
 COMPRESSED = {".gz": "gzip", ".bz2": "bzip2", ".zst": "zstd", ".zstd": "zstd", ".xz": "xz"}
 # A compressed stream also says what it is in its first bytes (a file renamed, or piped on stdin).
 MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bzip2", b"\x28\xb5\x2f\xfd": "zstd", b"\xfd7zXZ\x00": "xz"}
+
+
+def _decode(raw: bytes) -> Any:
+    """``raw`` decoded; a string escape of half a surrogate pair (``"\\ud83d"``, what a
+    platform writes when it cuts a text inside an emoji) is read as U+FFFD, where the JSON
+    decoder refuses the whole record (as *truncated*). Only a document that fails is looked at."""
+    try:
+        return _strict_decode(raw)
+    except msgspec.DecodeError as exc:
+        if "trailing" in str(exc) or not _HALF_PAIR.search(raw):  # a value read whole, then more
+            raise
+        mended = _ESCAPE.sub(_mend, raw)  # same length: the error positions of a retry still hold
+        if mended == raw:
+            raise
+    return _strict_decode(mended)
+
+
+_HALF_PAIR = re.compile(rb"\\u[dD][89a-fA-F]")
+# A surrogate pair, half a pair, or any other escape (so that `\\` followed by `ud83d` is text).
+_ESCAPE = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\u[dD][89a-fA-F][0-9a-fA-F]{2}|\\.")
+
+
+def _mend(escape: re.Match) -> bytes:
+    found = escape.group()
+    return b"\\ufffd" if len(found) == 6 and found[2:3] in b"dD" else found
 
 
 class Document(NamedTuple):
@@ -292,11 +317,22 @@ class _ZstdFrames(SteppedStream):
         out = []
         while compressed:
             self.fed = True
-            out.append(self.frame.decompress(compressed))
+            try:
+                out.append(self.frame.decompress(compressed))
+            except DecompressionError as exc:  # bytes that are no zstd (a file with junk appended)
+                return self._damaged(exc, b"".join(out))
             compressed = self.frame.unused_data if self.frame.eof else b""
             if self.frame.eof:  # the next frame starts in what this one left over (or next read)
                 self.frame, self.fed = self.decompressor.decompressobj(), False
         return b"".join(out)
+
+    def _damaged(self, exc: Exception, decoded: bytes) -> bytes:
+        """End the stream after ``decoded`` (what came before the damage) and keep the error in
+        ``cut``: raised from the step, it took the step's decoded lines with it (a small file's
+        whole content, since a step reads up to 2 KiB of frames)."""
+        self.ended, self.frame = True, None
+        self.cut = DecompressionError(str(exc))
+        return decoded
 
     def close(self) -> None:
         if self.owned:
@@ -402,7 +438,7 @@ def iter_documents(stream: BinaryIO) -> Iterator[Document]:
                 except JSON_ERRORS:
                     if size <= MAX_DOCUMENT:
                         continue
-                    yield Document(*start, raw, None, "multi-line JSON document too large or malformed")
+                    yield from _salvaged(start, raw, "multi-line JSON document too large or malformed")
                     pending, size = [], 0
                     continue
                 yield Document(*start, raw, value, None)
@@ -414,7 +450,7 @@ def iter_documents(stream: BinaryIO) -> Iterator[Document]:
                 # bracket, with its elements on lines of their own) and read this line afresh.
                 block = b"".join(pending[:-1])
                 if block.strip() != b"[":
-                    yield Document(*start, block, None, "unterminated JSON document")
+                    yield from _salvaged(start, block, "unterminated JSON document")
                 pending, size = [], 0
             else:
                 continue
@@ -430,7 +466,7 @@ def iter_documents(stream: BinaryIO) -> Iterator[Document]:
                 first = _first_of_several(line, end)
                 if first is not None:  # documents written back to back on one line: `{...}{...}` or `{...}{`
                     yield Document(number, offset, line[:end], first, None)
-                    line, offset = line[end:], offset + end
+                    line, offset = _after_comma(line[end:], offset + end)
                     continue
                 if stripped[:1] == b"[" and _leads_elements(stripped[1:]):
                     # `[{...},`: an array written one element per line; the bracket is no record
@@ -447,7 +483,54 @@ def iter_documents(stream: BinaryIO) -> Iterator[Document]:
         try:
             yield Document(*start, raw, _decode(raw), None)
         except JSON_ERRORS as exc:
-            yield Document(*start, raw, None, _json_reason(raw.strip(), exc))
+            yield from _salvaged(start, raw, _json_reason(raw.strip(), exc))
+
+
+def _salvaged(start: tuple[int, int], raw: bytes, reason: str) -> Iterator[Document]:
+    """A multi-line document that does not decode, as documents: when it is an array (a whole
+    file written with ``json.dump(..., indent=2)`` and cut short, or interrupted), each whole
+    element before the damage is one, with its own line and offset, and the rest is one bad
+    document with ``reason``. Anything else is one bad document, as it was."""
+    line, offset = start
+    view, at = memoryview(raw), len(raw) - len(raw.lstrip())
+    if raw[at:at + 1] != b"[":
+        yield Document(line, offset, raw, None, reason)
+        return
+    at, counted, number = _skip_separator(raw, at + 1), 0, line
+    while at < len(raw) and (found := _element(view, at))[0] is not None:
+        end, value = found
+        number, counted = number + raw.count(b"\n", counted, at), at  # lines counted once
+        yield Document(number, offset + at, raw[at:end], value, None)
+        at = _skip_separator(raw, end)
+    if not counted:  # not one element is whole: the document stays one, as read
+        yield Document(line, offset, raw, None, reason)
+    elif at < len(raw):
+        yield Document(number + raw.count(b"\n", counted, at), offset + at, raw[at:], None, reason)
+
+
+def _skip_separator(raw: bytes, at: int) -> int:
+    """The position after the whitespace, and at most one comma, that follow ``at``."""
+    return _SEPARATOR.match(raw, at).end()
+
+
+_SEPARATOR = re.compile(rb"\s*(?:,\s*)?")
+
+
+def _element(view: memoryview, at: int) -> tuple[int | None, Any]:
+    """(end, value) of the array element that starts at ``at``: a whole object or array followed
+    by more, else (None, None). The decoder reads the element and stops at the byte after it."""
+    try:
+        _decode(view[at:])
+    except JSON_ERRORS as exc:
+        found = _TRAILING.search(str(exc))
+        if found:
+            end = at + int(found.group(1)) - 1
+            try:
+                value = _decode(view[at:end])
+            except JSON_ERRORS:
+                return None, None
+            return (end, value) if isinstance(value, (dict, list)) else (None, None)
+    return None, None
 
 
 _TRAILING = re.compile(r"trailing characters \(byte (\d+)\)")
@@ -464,6 +547,17 @@ def _leads_elements(rest: bytes) -> bool:
     except JSON_ERRORS as exc:
         end = _end_of_first(rest, exc)
         return _first_of_several(rest, end) is not None and rest[end:].lstrip()[:1] in (b",", b"]")
+
+
+def _after_comma(rest: bytes, offset: int) -> tuple[bytes, int]:
+    """``rest`` (at ``offset``) less the comma that ends an array's element on a line that holds
+    several: in ``[{...}, {...}, {...`` (an array cut short) each element is a document and only
+    the cut one is bad; the comma once made the rest one line of "plain text"."""
+    stripped = rest.lstrip()
+    if stripped[:1] != b",":
+        return rest, offset
+    skip = len(rest) - len(stripped[1:].lstrip(b" \t"))  # the newline stays with the line's last part
+    return rest[skip:], offset + skip
 
 
 def _end_of_first(line: bytes, exc: Exception) -> int:
@@ -491,6 +585,11 @@ def _first_of_several(line: bytes, end: int) -> Any:
 def _json_reason(stripped: bytes, exc: Exception) -> str:
     if isinstance(exc, UnicodeDecodeError):
         return f"invalid UTF-8 (byte {exc.start})"
+    if "UTF-8" in str(exc):  # msgspec's own check, inside a string: say where, as above
+        try:
+            stripped.decode()
+        except UnicodeDecodeError as bad:
+            return f"invalid UTF-8 (byte {bad.start})"
     if isinstance(exc, RecursionError):
         return "invalid JSON (nested too deeply)"
     if stripped[:1] not in (b"{", b"[", b'"'):

@@ -153,3 +153,21 @@ def test_pushshift_api_integer_and_null_parent_ids_become_fullnames():
     [reply_item, top_item] = reddit.read({"data": [reply, top]})
     assert (reply_item.post.kind, reply_item.post.parent_id) == ("reply", "t1_j71teh3")
     assert (top_item.post.parent_id, top_item.post.root_id) == ("t3_zz1", "t3_zz1")
+
+
+def test_a_crosspost_carries_its_source_as_an_embedded_copy():
+    """The API and the dumps carry the crossposted submission whole in crosspost_parent_list (the
+    structure of a real thread page of 2023, with invented content)."""
+    source = {"id": "aa1", "name": "t3_aa1", "created_utc": 1676837458.0, "title": "The #Origin",
+              "selftext": "", "author": "first", "author_fullname": "t2_first", "num_comments": 97, "score": 9}
+    crosspost = {"id": "bb2", "name": "t3_bb2", "created_utc": 1676871913.0, "title": "seen elsewhere",
+                 "selftext": "", "author": "second", "author_fullname": "t2_second", "score": 3,
+                 "crosspost_parent": "t3_aa1", "crosspost_parent_list": [source]}
+    [item] = reddit.read({"kind": "t3", "data": crosspost})
+    assert (item.post.kind, item.post.parent_id, item.post.parent_author_id) == ("quote", "t3_aa1", "t2_first")
+    [embedded] = item.embedded
+    assert (embedded.post_id, embedded.kind, embedded.hashtags, embedded.replies) == ("t3_aa1", "original", ["origin"], 97)
+    assert [u.user_id for u in item.users] == ["t2_second", "t2_first"]
+    crosspost["crosspost_parent_list"] = [{"id": "cc3"}, "junk"]  # no copy of the source: none embedded
+    [item] = reddit.read({"kind": "t3", "data": crosspost})
+    assert (item.post.parent_id, item.embedded, item.post.parent_author_id) == ("t3_aa1", [], None)

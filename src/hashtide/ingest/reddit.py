@@ -14,7 +14,8 @@ Shapes read (one decoded JSON value each):
 Identifiers are fullnames (``t3_abc`` a submission, ``t1_def`` a comment, ``name`` when given,
 else the kind prefix and ``id``). A submission is an ``original`` whose text is the title, a blank
 line and the self text; a comment is a ``reply`` to ``parent_id`` in the thread ``link_id``
-(``root_id``); a crosspost (``crosspost_parent``) is a ``quote`` of its source. ``author_id`` is
+(``root_id``); a crosspost (``crosspost_parent``) is a ``quote`` of its source, which
+``crosspost_parent_list`` carries whole (stored as an embedded copy). ``author_id`` is
 ``author_fullname`` (``t2_...``) when present, else the user name; ``[deleted]`` accounts have no
 author. ``score`` is ``likes``, ``num_comments`` is ``replies``. Texts are HTML-unescaped (the API
 escapes ``& < >`` unless asked for ``raw_json=1``); hashtags come from the text (Reddit has no
@@ -155,10 +156,27 @@ def _record(data: dict, kind: str) -> Item:
         post.kind = "reply"
         post.root_id = _str(data.get("link_id"))
         post.parent_id = _parent(data.get("parent_id"), post.root_id)
-    elif isinstance(data.get("crosspost_parent"), str):
-        post.kind, post.parent_id = "quote", data["crosspost_parent"]
     users = [User(platform=PLATFORM, user_id=author_id, handle=handle)] if author_id else []
-    return Record(post, [], users)
+    embedded: list[Post] = []
+    if kind == "t3" and isinstance(data.get("crosspost_parent"), str):
+        post.kind, post.parent_id = "quote", data["crosspost_parent"]
+        source = _crosspost_source(data, post.parent_id)
+        if source is not None:
+            post.parent_author_id = source.post.author_id
+            embedded, users = [source.post], users + source.users
+    return Record(post, embedded, users)
+
+
+def _crosspost_source(data: dict, fullname: str) -> Record | None:
+    """The crossposted submission, which the API and the dumps carry whole in
+    ``crosspost_parent_list``: an embedded copy, as a retweeted tweet is, so that the origin of
+    a crossposted thread is in the corpus even when the collection never returned it."""
+    copies = data.get("crosspost_parent_list")
+    for copy in copies if isinstance(copies, list) else ():
+        if isinstance(copy, dict) and _fullname(copy, "t3") == fullname:
+            found = _guarded(copy, "t3")
+            return found if isinstance(found, Record) else None
+    return None
 
 
 def _fullname(data: dict, kind: str) -> str | None:

@@ -171,3 +171,16 @@ def test_a_crosspost_carries_its_source_as_an_embedded_copy():
     crosspost["crosspost_parent_list"] = [{"id": "cc3"}, "junk"]  # no copy of the source: none embedded
     [item] = reddit.read({"kind": "t3", "data": crosspost})
     assert (item.post.parent_id, item.embedded, item.post.parent_author_id) == ("t3_aa1", [], None)
+
+
+def test_a_nested_reply_knows_the_author_it_replies_to(shared_data):
+    """In a thread page, a reply sits in its parent's ``replies``: the parent's author is known."""
+    listing = listings(shared_data, "stream-comments-2016-12")[0]
+    parent, reply, deleted = (copy.deepcopy(c) for c in listing["data"]["children"][:3])
+    reply["data"]["parent_id"] = deleted["data"]["name"]
+    deleted["data"].update(author="[deleted]", parent_id=parent["data"]["name"])
+    deleted["data"]["replies"] = {"kind": "Listing", "data": {"children": [reply]}}
+    parent["data"]["replies"] = {"kind": "Listing", "data": {"children": [deleted]}}
+    found = [i.post for i in reddit.read({"kind": "Listing", "data": {"children": [parent]}})]
+    assert [p.parent_author_id for p in found] == [None, found[0].author_id, None]
+    assert found[0].author_id is not None

@@ -96,17 +96,19 @@ def _search_page(objects: list) -> Iterator[Item]:
             yield Reject("reddit search result is not an object", _raw(found))
 
 
-def _listing(listing: dict) -> Iterator[Item]:
+def _listing(listing: dict, parent: Post | None = None) -> Iterator[Item]:
     data = listing.get("data")
     children = data.get("children") if isinstance(data, dict) else None
     if not isinstance(children, list):
         yield Reject("reddit Listing without data.children", _raw(listing))
         return
     for child in children:
-        yield from _thing(child)
+        yield from _thing(child, parent)
 
 
-def _thing(thing: Any) -> Iterator[Item]:
+def _thing(thing: Any, parent: Post | None = None) -> Iterator[Item]:
+    """One child and, for a comment of a thread page, the replies nested in it: a reply's
+    ``parent_author_id`` is the author of the comment it is nested in (``parent``)."""
     if not isinstance(thing, dict):
         yield Reject("reddit listing child is not an object", _raw(thing))
         return
@@ -118,10 +120,14 @@ def _thing(thing: Any) -> Iterator[Item]:
     if not isinstance(data, dict):
         yield Reject(f"reddit {kind} without data", _raw(thing))
         return
-    yield _guarded(data, kind)
+    item = _guarded(data, kind)
+    post = item.post if isinstance(item, Record) else None
+    if post is not None and parent is not None and post.parent_id == parent.post_id:
+        post.parent_author_id = parent.author_id
+    yield item
     replies = data.get("replies")
     if isinstance(replies, dict) and replies.get("kind") == "Listing":
-        yield from _listing(replies)
+        yield from _listing(replies, post)
 
 
 def _guarded(data: dict, kind: str) -> Item:

@@ -166,7 +166,8 @@ def test_a_crosspost_carries_its_source_as_an_embedded_copy():
     [item] = reddit.read({"kind": "t3", "data": crosspost})
     assert (item.post.kind, item.post.parent_id, item.post.parent_author_id) == ("quote", "t3_aa1", "t2_first")
     [embedded] = item.embedded
-    assert (embedded.post_id, embedded.kind, embedded.hashtags, embedded.replies) == ("t3_aa1", "original", ["origin"], 97)
+    assert (embedded.post_id, embedded.kind, embedded.hashtags) == ("t3_aa1", "original", ["origin"])
+    assert embedded.replies == 97
     assert [u.user_id for u in item.users] == ["t2_second", "t2_first"]
     crosspost["crosspost_parent_list"] = [{"id": "cc3"}, "junk"]  # no copy of the source: none embedded
     [item] = reddit.read({"kind": "t3", "data": crosspost})

@@ -295,3 +295,13 @@ def test_half_a_surrogate_pair_is_read_as_a_replacement_character():
 def test_invalid_utf8_inside_a_string_names_its_byte():
     [found] = docs(b'{"t": "caf\xe9"}\n')
     assert found.error == "invalid UTF-8 (byte 10)"
+
+
+def test_zeros_left_by_a_crash_are_one_bad_document_and_the_record_after_them_is_read():
+    """A file being appended to when the machine lost power can hold a block of NUL bytes, with
+    the next run's first record on the same line: that record was lost as "plain text"."""
+    data = b'{"a": 1}\n' + b"\x00" * 4096 + b'{"b": 2}\n' + b"\x00" * 10 + b"\n"
+    found = docs(data)
+    assert [(d.line, d.value) for d in found] == [(1, {"a": 1}), (2, None), (2, {"b": 2}), (3, None)]
+    assert found[1].error == "NUL bytes (4096; a file padded with zeros, as after a crash)"
+    assert found[2].offset == 9 + 4096 and found[3].raw == b"\x00" * 10

@@ -455,6 +455,11 @@ def iter_documents(stream: BinaryIO) -> Iterator[Document]:
             else:
                 continue
         while True:
+            if line[:1] == b"\x00":  # zeros a crash left, then, often, what was appended after it
+                zeros = len(line) - len(line.lstrip(b"\x00"))
+                yield Document(number, offset, line[:zeros], None, _NUL_REASON.format(zeros))
+                line, offset = line[zeros:], offset + zeros
+                continue
             stripped = line.strip()
             if not stripped or _PUNCTUATION.fullmatch(stripped):
                 break  # blank, or the commas and closing brackets between an array's elements
@@ -533,6 +538,7 @@ def _element(view: memoryview, at: int) -> tuple[int | None, Any]:
     return None, None
 
 
+_NUL_REASON = "NUL bytes ({}; a file padded with zeros, as after a crash)"
 _TRAILING = re.compile(r"trailing characters \(byte (\d+)\)")
 _PUNCTUATION = re.compile(rb"[\]},\s]+")  # what follows an array's element on its line: `,`, `]`, `]}}`
 

@@ -300,8 +300,14 @@ def test_invalid_utf8_inside_a_string_names_its_byte():
 def test_zeros_left_by_a_crash_are_one_bad_document_and_the_record_after_them_is_read():
     """A file being appended to when the machine lost power can hold a block of NUL bytes, with
     the next run's first record on the same line: that record was lost as "plain text"."""
-    data = b'{"a": 1}\n' + b"\x00" * 4096 + b'{"b": 2}\n' + b"\x00" * 10 + b"\n"
+    data = b'{"a": 1}\n' + b"\x00" * 4096 + b'{"b": 2}\n' + b"\x00" * 512 + b"\n"
     found = docs(data)
     assert [(d.line, d.value) for d in found] == [(1, {"a": 1}), (2, None), (2, {"b": 2}), (3, None)]
     assert found[1].error == "NUL bytes (4096; a file padded with zeros, as after a crash)"
-    assert found[2].offset == 9 + 4096 and found[3].raw == b"\x00" * 10
+    assert found[2].offset == 9 + 4096 and found[3].raw == b"\x00" * 512
+
+
+def test_a_line_of_utf16_without_its_byte_order_mark_stays_one_bad_line():
+    data = '{"a": 1}\n{"b": 2}\n'.encode("utf-16-le")
+    found = docs(data)  # its lines after the first start with the newline's second byte, a zero
+    assert [d.line for d in found] == [1, 2, 3] and not any(d.error.startswith("NUL") for d in found)

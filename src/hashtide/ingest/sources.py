@@ -455,7 +455,7 @@ def iter_documents(stream: BinaryIO) -> Iterator[Document]:
             else:
                 continue
         while True:
-            if line[:1] == b"\x00":  # zeros a crash left, then, often, what was appended after it
+            if line[:_MIN_ZEROS] == _ZEROS:  # zeros a crash left, then, often, what was appended after it
                 zeros = len(line) - len(line.lstrip(b"\x00"))
                 yield Document(number, offset, line[:zeros], None, _NUL_REASON.format(zeros))
                 line, offset = line[zeros:], offset + zeros
@@ -539,6 +539,10 @@ def _element(view: memoryview, at: int) -> tuple[int | None, Any]:
 
 
 _NUL_REASON = "NUL bytes ({}; a file padded with zeros, as after a crash)"
+# A crash pads with whole blocks of zeros; a line of UTF-16 text without its byte order mark starts
+# with one or two, and stays one bad line.
+_MIN_ZEROS = 16
+_ZEROS = b"\x00" * _MIN_ZEROS
 _TRAILING = re.compile(r"trailing characters \(byte (\d+)\)")
 _PUNCTUATION = re.compile(rb"[\]},\s]+")  # what follows an array's element on its line: `,`, `]`, `]}}`
 

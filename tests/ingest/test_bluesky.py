@@ -242,3 +242,53 @@ def test_negative_counters_are_unknown_not_counts(shared_data):
     text = json.dumps(doc).replace('"likeCount": 0', '"likeCount": -1').replace('"replyCount": 0', '"replyCount": -3')
     [item] = items(json.loads(text))
     assert (item.post.likes, item.post.replies, item.post.reposts) == (None, None, 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Shapes found in real captures outside ../shared/data (invented content, the captures' structure)
+
+
+def feed_item():
+    """A getTimeline feed item as mattmassicotte/ATAT's tests hold one (Tests/ATATTests/
+    PostTests.swift): a quoting post view, reposted, the repost reason without a uri."""
+    quoted = f"at://{OTHER}/app.bsky.feed.post/3lhjg47rc6c2o"
+    author = {"did": DID, "handle": "alice.example.com", "displayName": "Alice",
+              "viewer": {"muted": False, "blockedBy": False}, "labels": [], "createdAt": "2023-07-29T01:17:56.883Z"}
+    return {"post": {
+        "uri": f"at://{DID}/app.bsky.feed.post/3lhjnkjle5s2o", "cid": "bafyreiaicb72bvulmvdafwzock4lsvarcx4bp54u",
+        "author": author,
+        "record": {"$type": "app.bsky.feed.post", "createdAt": "2025-02-06T17:50:33.851Z",
+                   "embed": {"$type": "app.bsky.embed.record", "record": {"cid": "bafyreibox", "uri": quoted}},
+                   "langs": ["en"], "text": "Quoting this, #MeToo"},
+        "embed": {"$type": "app.bsky.embed.record#view", "record": {
+            "$type": "app.bsky.embed.record#viewRecord", "uri": quoted, "cid": "bafyreibox",
+            "author": {"did": OTHER, "handle": "bob.example.com", "labels": []},
+            "value": {"$type": "app.bsky.feed.post", "createdAt": "2025-02-06T15:37:17.606Z", "text": "the quoted"},
+            "labels": [], "likeCount": 1700, "indexedAt": "2025-02-06T15:37:19.452Z"}},
+        "replyCount": 1, "repostCount": 7, "likeCount": 9, "quoteCount": 0, "indexedAt": "2025-02-06T17:50:34.148Z",
+        "viewer": {"threadMuted": False, "embeddingDisabled": False}, "labels": []},
+        "reason": {"$type": "app.bsky.feed.defs#reasonRepost",
+                   "by": {"did": "did:plc:lw5dadzkguntwgkj2jxmulxk", "handle": "carol.example.com", "labels": []},
+                   "indexedAt": "2025-02-06T17:58:31.348Z"}}
+
+
+def test_a_feed_item_saved_on_its_own_is_read_as_in_a_feed():
+    """`jq -c '.feed[]'` writes one feed item per line: each is the record it is in a feed."""
+    alone = items(feed_item())
+    in_feed = items({"feed": [feed_item()]})
+    assert alone == in_feed
+    [record] = alone
+    assert (record.post.kind, record.post.author_handle, record.post.hashtags) == ("repost", "carol.example.com", ["metoo"])
+    assert [(p.kind, p.top_level) for p in record.embedded] == [("quote", False), ("original", False)]
+
+
+def test_a_thread_node_saved_on_its_own_is_its_thread_not_a_skipped_record():
+    view = feed_item()["post"]
+    reply = {**view, "uri": f"at://{OTHER}/app.bsky.feed.post/3lhk2reply22x"}
+    node = {"$type": "app.bsky.feed.defs#threadViewPost", "post": view, "replies": [
+        {"$type": "app.bsky.feed.defs#threadViewPost", "post": reply, "replies": []},
+        {"$type": "app.bsky.feed.defs#notFoundPost", "uri": f"at://{OTHER}/app.bsky.feed.post/gone", "notFound": True}]}
+    found = items(node)
+    assert [type(i).__name__ for i in found] == ["Record", "Record", "Skip"]
+    assert [i.post.post_id for i in found[:2]] == [view["uri"], reply["uri"]] and found[2] == Skip("not_found")
+

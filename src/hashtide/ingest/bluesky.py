@@ -12,6 +12,8 @@ Shapes read (one decoded JSON value each):
   "reason"?}]}``, ``getPostThread`` ``{"thread": threadViewPost}`` (every post of the thread is a
   record: the anchor, its parents and its replies), ``searchPosts``/``getPosts`` ``{"posts":
   [postView]}``, ``getFollows``/``getFollowers`` (one ``Skip("follows")`` carrying the profiles).
+  A feed item or a thread node saved on its own (``jq -c '.feed[]'`` writes one per line) is
+  read as it is inside its answer.
 - Repository records ``{"uri", "cid", "value": record}`` (``getRecord``), ``listRecords``
   ``{"records": [...]}``, and bare records (``{"$type": "app.bsky.feed.post", ...}``).
 
@@ -53,6 +55,7 @@ TAG_FEATURE = "app.bsky.richtext.facet#tag"
 _QUOTE_EMBEDS = ("app.bsky.embed.record", "app.bsky.embed.record#view")
 _MEDIA_QUOTE_EMBEDS = ("app.bsky.embed.recordWithMedia", "app.bsky.embed.recordWithMedia#view")
 _REASON_REPOST = "app.bsky.feed.defs#reasonRepost"
+_THREAD_VIEW = "app.bsky.feed.defs#threadViewPost"
 _LIST_KEYS = ("feed", "posts", "records")
 _PROFILE_LIST_KEYS = ("follows", "followers")
 
@@ -81,7 +84,8 @@ def sniff(doc: Any) -> bool:
     for key in _PROFILE_LIST_KEYS:
         if isinstance(doc.get(key), list) and isinstance(doc.get("subject"), dict):
             return "did" in doc["subject"]
-    return False
+    post = doc.get("post")  # a feed item on its own, as `jq -c '.feed[]'` writes it
+    return isinstance(post, dict) and _uri_of(post) is not None and "record" in post
 
 
 def read(doc: Any) -> Iterator[Item]:
@@ -104,6 +108,11 @@ def read(doc: Any) -> Iterator[Item]:
             yield _guarded(_repo_record, entry)
     elif any(isinstance(doc.get(key), list) for key in _PROFILE_LIST_KEYS):
         yield _guarded(_profiles, doc)
+    elif isinstance(doc.get("post"), dict):  # one feed item or thread node, saved on its own
+        if doc.get("$type") == _THREAD_VIEW:
+            yield from _thread(doc)
+        else:
+            yield _guarded(_feed_item, doc)
     elif "value" in doc or "$type" in doc:
         yield _guarded(_repo_record, doc)
     elif "record" in doc and "author" in doc:

@@ -292,3 +292,12 @@ def test_a_thread_node_saved_on_its_own_is_its_thread_not_a_skipped_record():
     assert [type(i).__name__ for i in found] == ["Record", "Record", "Skip"]
     assert [i.post.post_id for i in found[:2]] == [view["uri"], reply["uri"]] and found[2] == Skip("not_found")
 
+
+
+@pytest.mark.parametrize("time_us", [2**70, -1, 1.5e15, "1725911162329308"])
+def test_a_time_us_that_is_no_time_is_no_fallback_for_a_missing_created_at(time_us):
+    """A damaged event's time_us beyond year 9999 once failed the whole batch in Arrow."""
+    record = post_record()
+    record["createdAt"] = "not a time"
+    damaged = {**event("app.bsky.feed.post", record), "time_us": time_us}
+    assert isinstance(one(damaged), Reject)

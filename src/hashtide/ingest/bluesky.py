@@ -38,13 +38,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import msgspec
 
 from hashtide.ingest.items import Item, Record, Reject, Skip
 from hashtide.ingest.twitter_v2 import count
-from hashtide.model import Post, User, hashtags_from_text, parse_iso, tag_columns
+from hashtide.model import Post, User, hashtags_from_text, micros, parse_iso, tag_columns
 
 NAME = "bluesky"
 PLATFORM = "bluesky"
@@ -58,6 +59,7 @@ _REASON_REPOST = "app.bsky.feed.defs#reasonRepost"
 _THREAD_VIEW = "app.bsky.feed.defs#threadViewPost"
 _LIST_KEYS = ("feed", "posts", "records")
 _PROFILE_LIST_KEYS = ("follows", "followers")
+_LAST_US = micros(datetime.max)  # the last time an ISO date can name
 
 
 def sniff(doc: Any) -> bool:
@@ -166,8 +168,13 @@ def _jetstream(event: dict) -> Item:
     if not isinstance(rkey, str) or not isinstance(record, dict):
         return Reject("jetstream commit without rkey or record", _raw(event))
     uri = f"at://{did}/{collection}/{rkey}"
-    fallback = event.get("time_us") if type(event.get("time_us")) is int else None
-    return _record_post(uri, did, record, fallback)
+    return _record_post(uri, did, record, _time_us(event.get("time_us")))
+
+
+def _time_us(value: Any) -> int | None:
+    """Jetstream's ``time_us`` as a fallback time, when it is one: a damaged event's count of
+    microseconds beyond the calendar (year 9999) would make the whole batch fail in Arrow."""
+    return value if type(value) is int and 0 <= value <= _LAST_US else None
 
 
 def _short(collection: Any) -> str:

@@ -301,3 +301,14 @@ def test_a_time_us_that_is_no_time_is_no_fallback_for_a_missing_created_at(time_
     record["createdAt"] = "not a time"
     damaged = {**event("app.bsky.feed.post", record), "time_us": time_us}
     assert isinstance(one(damaged), Reject)
+
+
+@pytest.mark.parametrize("page", [{"feed": []}, {"feed": [], "cursor": "2025-02-06T17:58:31.348Z"},
+                                  {"posts": [], "hitsTotal": 0}, {"records": [], "cursor": "3lhjnkjle5s2o"}])
+def test_an_empty_page_holds_no_record_and_is_no_reject(page):
+    """The last page of getAuthorFeed, a searchPosts without hits: a valid answer of no records."""
+    assert items(page) == []
+
+
+def test_an_empty_list_beside_other_keys_is_not_taken_for_a_page():
+    assert not bluesky.sniff({"posts": [], "subreddit": "x"}) and not bluesky.sniff({"feed": [], "title": "x"})

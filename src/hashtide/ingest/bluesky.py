@@ -13,7 +13,8 @@ Shapes read (one decoded JSON value each):
   record: the anchor, its parents and its replies), ``searchPosts``/``getPosts`` ``{"posts":
   [postView]}``, ``getFollows``/``getFollowers`` (one ``Skip("follows")`` carrying the profiles).
   A feed item or a thread node saved on its own (``jq -c '.feed[]'`` writes one per line) is
-  read as it is inside its answer.
+  read as it is inside its answer. An empty page (``{"feed": []}``, the last page of a feed, or a
+  search without hits) holds no record: it is recognised and yields nothing.
 - Repository records ``{"uri", "cid", "value": record}`` (``getRecord``), ``listRecords``
   ``{"records": [...]}``, and bare records (``{"$type": "app.bsky.feed.post", ...}``).
 
@@ -58,6 +59,7 @@ _MEDIA_QUOTE_EMBEDS = ("app.bsky.embed.recordWithMedia", "app.bsky.embed.recordW
 _REASON_REPOST = "app.bsky.feed.defs#reasonRepost"
 _THREAD_VIEW = "app.bsky.feed.defs#threadViewPost"
 _LIST_KEYS = ("feed", "posts", "records")
+_PAGE_KEYS = ("cursor", "hitsTotal")  # what an XRPC list answer holds beside its list
 _PROFILE_LIST_KEYS = ("follows", "followers")
 _LAST_US = micros(datetime.max)  # the last time an ISO date can name
 
@@ -80,7 +82,9 @@ def sniff(doc: Any) -> bool:
     for key in _LIST_KEYS:
         items = doc.get(key)
         if isinstance(items, list):
-            first = items[0] if items else None
+            if not items:  # the last page of a feed, a search without hits: no records
+                return not doc.keys() - {key, *_PAGE_KEYS}
+            first = items[0]
             return isinstance(first, dict) and (
                 "post" in first or str(first.get("uri", "")).startswith("at://"))
     for key in _PROFILE_LIST_KEYS:

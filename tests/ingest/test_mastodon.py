@@ -1,6 +1,7 @@
 """The Mastodon reader on Mastodon.py's recorded API cassettes (real server, test content)."""
 
 import copy
+import json
 from collections import Counter
 
 import pytest
@@ -151,3 +152,68 @@ def test_negative_counters_are_unknown_not_counts(shared_data):
     [record] = [i for i in mastodon.read(damaged) if isinstance(i, Record)]
     assert (record.post.likes, record.post.reposts, record.post.author_followers) == (None, None, None)
     assert record.post.replies == doc["replies_count"] >= 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Streaming API WebSocket messages (the structure of the examples in mastodon/documentation,
+# content/en/methods/streaming.md, captured from a real server; content and ids invented here)
+
+
+def streamed_status(**extra):
+    return {"id": "108913983692647032", "created_at": "2022-08-30T21:38:22.000Z",
+            "in_reply_to_id": "108913981098896721", "in_reply_to_account_id": "1081104",
+            "sensitive": False, "spoiler_text": "", "visibility": "public", "language": "en",
+            "uri": "https://example.social/users/alice/statuses/108913983628474640",
+            "url": "https://example.social/@alice/108913983628474640",
+            "replies_count": 0, "reblogs_count": 0, "favourites_count": 0, "edited_at": None,
+            "content": "<p>Me too <a href=\"https://example.social/tags/MeToo\" class=\"mention hashtag\" "
+                       "rel=\"tag\">#<span>MeToo</span></a></p>",
+            "reblog": None,
+            "account": {"id": "1081104", "username": "alice", "acct": "alice@example.social",
+                        "display_name": "Alice", "locked": False, "bot": False, "created_at": "2020-01-10T00:00:00.000Z",
+                        "followers_count": 150, "following_count": 216, "statuses_count": 2447,
+                        "last_status_at": "2022-08-30", "emojis": [], "fields": []},
+            "media_attachments": [], "mentions": [],
+            "tags": [{"name": "metoo", "url": "https://example.social/tags/metoo"}],
+            "emojis": [], "card": None, "poll": None, **extra}
+
+
+def message(event, payload=None, stream=("public",)):
+    found = {"stream": list(stream), "event": event}
+    if payload is not None:
+        found["payload"] = payload if isinstance(payload, str) else json.dumps(payload)
+    return found
+
+
+def test_streaming_update_is_the_status_its_payload_string_holds():
+    doc = message("update", streamed_status(), stream=("hashtag", "metoo"))
+    assert mastodon.sniff(doc)
+    [record] = mastodon.read(doc)
+    post = record.post
+    assert (post.post_id, post.kind, post.parent_id, post.author_handle, post.text) == (
+        "108913983692647032", "reply", "108913981098896721", "alice@example.social", "Me too #MeToo")
+    assert (post.hashtags, post.hashtag_forms, post.lang) == (["metoo"], ["MeToo"], "en")
+    assert list(mastodon.read(message("update", streamed_status()) | {"payload": streamed_status()})) == [record]
+
+
+def test_streaming_edit_delete_and_other_events():
+    [edit] = mastodon.read(message("status.update", streamed_status(content="<p>edited</p>")))
+    assert (edit.post.post_id, edit.post.text) == ("108913983692647032", "edited")
+    assert list(mastodon.read(message("delete", "106692867363994015"))) == [Skip("delete")]
+    assert list(mastodon.read(message("filters_changed", stream=("user",)))) == [Skip("streaming filters_changed")]
+    assert list(mastodon.read(message("notification", {"id": "1", "type": "mention"}))) == [
+        Skip("streaming notification")]
+    [bad] = mastodon.read(message("update", "{\"id\": \"1\", "))
+    [empty] = mastodon.read(message("update"))
+    assert isinstance(bad, Reject) and bad.reason.startswith("mastodon streaming payload is not JSON")
+    assert empty == Reject("mastodon streaming payload is not a status", empty.raw)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_damaged_streaming_messages_give_one_item_and_never_raise(data):
+    doc = mutate(data.draw(st.sampled_from([message("update", streamed_status()), message("delete", "1")])), data)
+    if mastodon.sniff(doc):
+        found = list(mastodon.read(doc))
+        assert len(found) == 1
+        posts_to_arrow([p for i in found if isinstance(i, Record) for p in (i.post, *i.embedded)])

@@ -7,6 +7,11 @@ Shapes read (one decoded JSON value each; a JSON array of statuses is split by t
   ``tags``, ``in_reply_to_id``, ``in_reply_to_account_id``, ``reblog``, ``quote``, counters.
   A status with the source ``text`` and no ``content`` is what ``DELETE /api/v1/statuses/:id``
   answers: ``Skip("delete")``.
+- Streaming API WebSocket messages ``{"stream": [...], "event", "payload"}`` (what a websocket
+  client such as websocat writes, one per line): ``update`` and ``status.update`` carry a Status
+  encoded as a JSON *string* in ``payload``, read as that status (an edit has the id of the
+  status it edits, so it counts as a duplicate); ``delete`` is ``Skip("delete")``; any other
+  event (``notification``, ``filters_changed``, ``announcement`` ...) is ``Skip("streaming <event>")``.
 - ActivityPub ``OrderedCollection``/``OrderedCollectionPage`` (an account archive's
   ``outbox.json``): one item per ``orderedItems`` entry; ``Create`` of a ``Note``/``Question`` is a
   post, ``Announce`` a boost, anything else is skipped under its type.
@@ -57,6 +62,8 @@ def sniff(doc: Any) -> bool:
     """Whether ``doc`` is a Mastodon Status or an ActivityPub (ordered) collection."""
     if not isinstance(doc, dict):
         return False
+    if "event" in doc and isinstance(doc.get("stream"), list):
+        return isinstance(doc["event"], str)
     if "account" in doc and "created_at" in doc and ("content" in doc or "text" in doc):
         return isinstance(doc["account"], dict)
     kind = doc.get("type")
@@ -70,7 +77,9 @@ def read(doc: Any) -> Iterator[Item]:
         yield Reject("mastodon document is not an object")
         return
     kind = doc.get("type")
-    if kind in _COLLECTIONS:
+    if "event" in doc and "stream" in doc:
+        yield _streaming(doc)
+    elif kind in _COLLECTIONS:
         items = doc.get("orderedItems")
         if not isinstance(items, list):
             yield Reject("ActivityPub collection whose orderedItems is not a list", _raw(doc))
@@ -100,6 +109,29 @@ def _raw(record: Any) -> bytes | None:
         return msgspec.json.encode(record)
     except (TypeError, msgspec.EncodeError):
         return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Streaming API (WebSocket messages)
+
+
+def _streaming(message: dict) -> Item:
+    """One streaming message. Its ``payload`` is a Status *cast to a string* (the documentation's
+    words): decoded here, or taken as it is when a client saved it decoded."""
+    event = message.get("event")
+    if event == "delete":
+        return Skip("delete")
+    if event not in ("update", "status.update"):
+        return Skip(f"streaming {event}" if isinstance(event, str) else "streaming event")
+    payload = message.get("payload")
+    if isinstance(payload, str):
+        try:
+            payload = msgspec.json.decode(payload)
+        except msgspec.DecodeError as exc:
+            return Reject(f"mastodon streaming payload is not JSON ({exc})", _raw(message))
+    if not isinstance(payload, dict):
+        return Reject("mastodon streaming payload is not a status", _raw(message))
+    return _guarded(_status_record, payload)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -217,3 +217,18 @@ def test_damaged_streaming_messages_give_one_item_and_never_raise(data):
         found = list(mastodon.read(doc))
         assert len(found) == 1
         posts_to_arrow([p for i in found if isinstance(i, Record) for p in (i.post, *i.embedded)])
+
+
+def test_a_thread_context_is_its_ancestors_and_descendants():
+    """GET /api/v1/statuses/:id/context, as Mastodon.py's cassette test_status_context.yaml
+    records it ({"ancestors": [], "descendants": []} for a status alone); statuses invented."""
+    root = streamed_status(id="103188938570975982", in_reply_to_id=None, in_reply_to_account_id=None)
+    reply = streamed_status(id="103189026958574542", in_reply_to_id="103188971072973252")
+    doc = {"ancestors": [root], "descendants": [reply]}
+    assert mastodon.sniff(doc) and mastodon.sniff({"ancestors": [], "descendants": []})
+    first, second = mastodon.read(doc)
+    assert [(i.post.post_id, i.post.kind, i.post.parent_id) for i in (first, second)] == [
+        ("103188938570975982", "original", None), ("103189026958574542", "reply", "103188971072973252")]
+    assert list(mastodon.read({"ancestors": [], "descendants": []})) == []
+    [broken] = mastodon.read({"ancestors": ["not a status"], "descendants": []})
+    assert isinstance(broken, Reject)

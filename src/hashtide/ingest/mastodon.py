@@ -7,6 +7,8 @@ Shapes read (one decoded JSON value each; a JSON array of statuses is split by t
   ``tags``, ``in_reply_to_id``, ``in_reply_to_account_id``, ``reblog``, ``quote``, counters.
   A status with the source ``text`` and no ``content`` is what ``DELETE /api/v1/statuses/:id``
   answers: ``Skip("delete")``.
+- ``GET /api/v1/statuses/:id/context`` ``{"ancestors": [Status], "descendants": [Status]}``: every
+  status of the thread around one status is a record (the status itself is not in the answer).
 - Streaming API WebSocket messages ``{"stream": [...], "event", "payload"}`` (what a websocket
   client such as websocat writes, one per line): ``update`` and ``status.update`` carry a Status
   encoded as a JSON *string* in ``payload``, read as that status (an edit has the id of the
@@ -64,6 +66,8 @@ def sniff(doc: Any) -> bool:
         return False
     if "event" in doc and isinstance(doc.get("stream"), list):
         return isinstance(doc["event"], str)
+    if isinstance(doc.get("ancestors"), list) and isinstance(doc.get("descendants"), list):
+        return True
     if "account" in doc and "created_at" in doc and ("content" in doc or "text" in doc):
         return isinstance(doc["account"], dict)
     kind = doc.get("type")
@@ -79,6 +83,9 @@ def read(doc: Any) -> Iterator[Item]:
     kind = doc.get("type")
     if "event" in doc and "stream" in doc:
         yield _streaming(doc)
+    elif isinstance(doc.get("ancestors"), list) and isinstance(doc.get("descendants"), list):
+        for status in doc["ancestors"] + doc["descendants"]:  # a thread: each status is a record
+            yield _guarded(_status_record, status)
     elif kind in _COLLECTIONS:
         items = doc.get("orderedItems")
         if not isinstance(items, list):

@@ -278,7 +278,8 @@ def test_a_feed_item_saved_on_its_own_is_read_as_in_a_feed():
     in_feed = items({"feed": [feed_item()]})
     assert alone == in_feed
     [record] = alone
-    assert (record.post.kind, record.post.author_handle, record.post.hashtags) == ("repost", "carol.example.com", ["metoo"])
+    post = record.post
+    assert (post.kind, post.author_handle, post.hashtags) == ("repost", "carol.example.com", ["metoo"])
     assert [(p.kind, p.top_level) for p in record.embedded] == [("quote", False), ("original", False)]
 
 

@@ -83,15 +83,15 @@ def test_live_trending_table_follows_the_corpus(server, page):
 
 
 def test_token_is_required_once_set(world_corpus, page):
-    s = Server(world_corpus, token="s3cret")
+    s = Server(world_corpus, token="s3cret-tide")
     try:
         assert httpx.get(s.url + "/api/overview").status_code == 401
         assert httpx.get(s.url + "/api/overview", headers={"Authorization": "Bearer wrong"}).status_code == 401
-        assert httpx.get(s.url + "/api/overview", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+        assert httpx.get(s.url + "/api/overview", headers={"Authorization": "Bearer s3cret-tide"}).status_code == 200
         response = page.page.goto(s.url + "/trending")
         assert response.status == 401
         page.errors.clear()  # the browser logs the refused page itself
-        response = page.page.goto(s.url + "/trending?token=s3cret")
+        response = page.page.goto(s.url + "/trending?token=s3cret-tide")
         assert response.status == 200
         _until(lambda: _updates(page) >= 1)  # the stream got in too
     finally:

@@ -50,3 +50,12 @@ def test_the_token_works_from_every_place_it_may_be_presented(world_corpus, runs
     assert login.status_code == 200 and client.cookies.get("hashtide_token") == token
     assert client.get("/api/trending").status_code == 200  # the cookie the gate set
 
+
+
+def test_a_bracketed_ipv6_host_is_bound_without_brackets(world_corpus, runs):
+    """'[::1]' passed the loopback guard, announced the dashboard, then failed: uvicorn looked up
+    the name '[::1]'."""
+    result = _serve(world_corpus, "--host", "[::1]")
+    assert result.exit_code == 0, result.output
+    assert runs[0]["host"] == "::1"
+    assert "dashboard on http://[::1]:9/" in result.output

@@ -69,8 +69,10 @@ def serve(
 
     from hashtide.web import create_app
 
-    err.print(f"hashtide dashboard on http://{host}:{port}/ (corpus {path})", highlight=False)
-    uvicorn.run(create_app(path, token=token), host=host, port=port, log_level="warning")
+    bind = host.strip("[]")  # '[::1]' is how a URL writes ::1; uvicorn wants the address itself
+    shown = f"[{bind}]" if ":" in bind else bind
+    err.print(f"hashtide dashboard on http://{shown}:{port}/ (corpus {path})", highlight=False)
+    uvicorn.run(create_app(path, token=token), host=bind, port=port, log_level="warning")
 
 
 def _refuse_no_corpus(path: str) -> None:

@@ -5,6 +5,8 @@ server-sent events whenever the corpus file changes, e.g. while ``ingest`` or ``
 it), ``/campaign/{tag}`` the campaign report with the same charts as ``hashtide report``.
 JSON under ``/api/`` with its OpenAPI document at ``/api/openapi.json``. Nothing is loaded from
 outside: the Vega renderer is served from the vl-convert wheel (``/static/vega.js``).
+A ``{tag}`` is read as the CLI reads a TAG argument, and anything else is a 404 "is not a
+hashtag"; errors are JSON under ``/api/`` and a page elsewhere.
 
 See :mod:`hashtide.web.store` for how it reads a corpus that a writer holds, and
 :mod:`hashtide.web.guard` for who may reach it.
@@ -13,6 +15,7 @@ See :mod:`hashtide.web.store` for how it reads a corpus that a writer holds, and
 from __future__ import annotations
 
 import asyncio
+from http import HTTPStatus
 from importlib.resources import files
 from typing import Any
 
@@ -22,17 +25,19 @@ from fastapi import FastAPI, HTTPException, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hashtide import __version__
-from hashtide.campaign.usage import tag_key
 from hashtide.corpus.summary import summary
+from hashtide.model import HASHTAG_GRAMMAR, hashtag_key
 from hashtide.web.guard import TokenGate
 from hashtide.web.store import Cached, CorpusBusy, CorpusGone, fingerprint
 from hashtide.web.trending import trending_now
 
 POLL_SECONDS = 0.5
 HEARTBEAT_SECONDS = 15.0
-TagPath = Path(description="The hashtag without '#', e.g. MeToo", min_length=1, max_length=140)
+TAG_MAX = 140
+TagPath = Path(description="The hashtag, '#' optional, e.g. MeToo")
 
 
 def _template(name: str) -> str:
@@ -66,19 +71,32 @@ class Problem(BaseModel):
     detail: str
 
 
-# A non-tag path (digits alone, punctuation) names no campaign: 404 like an unused tag, not 422,
-# since the path parameter's schema is any string (a regex for "hashtag" would differ between
-# the OpenAPI validator's and normalise_tag's Unicode rules).
+# A non-tag path (digits alone, spaces, over 140 characters) names no campaign: 404 like an unused
+# tag, not 422, since the path parameter's schema is any string (a regex for "hashtag" would differ
+# between the OpenAPI validator's and hashtag_key's Unicode rules).
 CAMPAIGN_ANSWERS = {404: {"model": Problem, "description": "Not a hashtag, or not used in this corpus"},
                     503: {"model": Problem, "description": "The corpus is held by a writer; retry"}}
 BUSY_ANSWER = {503: CAMPAIGN_ANSWERS[503]}
 
 
 def _key_or_404(tag: str) -> str:
-    try:
-        return tag_key(tag)
-    except ValueError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    """The key of ``tag`` as the CLI reads a TAG (:func:`hashtide.model.hashtag_key`), else a 404
+    that quotes at most 40 characters of it (a 60 KB path came back whole). Spaces around it are
+    refused too: the CLI forgives the shell's quoting, but in a path they are part of the tag."""
+    key = hashtag_key(tag) if len(tag) <= TAG_MAX and tag == tag.strip() else None
+    if key is None:
+        shown = tag if len(tag) <= 40 else tag[:40] + "…"
+        raise HTTPException(status_code=404,
+                            detail=f"{shown!r} is not a hashtag ({HASHTAG_GRAMMAR}, at most {TAG_MAX} characters)")
+    return key
+
+
+def _problem(request: Request, status: int, detail: str, headers: dict | None = None) -> Response:
+    """An error as JSON under /api/, as a page elsewhere: a person opened that link."""
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+    page = _pages.get_template("error.html.j2").render(status=status, title=HTTPStatus(status).phrase, detail=detail)
+    return HTMLResponse(page, status_code=status, headers=headers)
 
 
 def create_app(corpus_path: str, token: str | None = None):
@@ -90,14 +108,17 @@ def create_app(corpus_path: str, token: str | None = None):
 
     @app.exception_handler(CorpusBusy)
     async def busy(request: Request, exc: CorpusBusy):
-        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "1"})
+        return _problem(request, 503, str(exc), headers={"Retry-After": "1"})
 
     @app.exception_handler(CorpusGone)
     async def gone(request: Request, exc: CorpusGone):
-        return JSONResponse({"detail": str(exc)}, status_code=503)
+        return _problem(request, 503, str(exc))
 
-    def campaign(tag: str):
-        key = _key_or_404(tag)
+    @app.exception_handler(StarletteHTTPException)
+    async def refused(request: Request, exc: StarletteHTTPException):
+        return _problem(request, exc.status_code, str(exc.detail), headers=exc.headers)
+
+    def campaign(key: str):
         data, specs = cache.get("campaign", _campaign(key), key)
         if data.get("empty"):
             raise HTTPException(status_code=404, detail=f"#{key} is not used in this corpus")
@@ -109,10 +130,10 @@ def create_app(corpus_path: str, token: str | None = None):
         return Response(body, media_type="application/json")
 
     def campaign_json(tag: str, part: str) -> Response:
-        campaign(tag)  # 404 first
-        key = tag_key(tag)
+        key = _key_or_404(tag)
+        campaign(key)  # 404 first
         body = cache.get(f"campaign-{part}", lambda corpus: msgspec.json.encode(
-            campaign(tag)[0]["facts"] if part == "facts" else campaign(tag)[1]), key)
+            campaign(key)[0]["facts"] if part == "facts" else campaign(key)[1]), key)
         return Response(body, media_type="application/json")
 
     # -- JSON API ----------------------------------------------------------------------------
@@ -157,7 +178,7 @@ def create_app(corpus_path: str, token: str | None = None):
     def page_campaign(tag: str = TagPath):
         from hashtide.report import render
 
-        data, specs = campaign(tag)
+        data, specs = campaign(_key_or_404(tag))
         return render(data, specs, inline=False, static="/static")
 
     # -- static: served from the installed packages, never from outside ------------------------

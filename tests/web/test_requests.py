@@ -1,9 +1,10 @@
-"""What the dashboard answers to odd requests: tags the CLI refuses, unknown
-parameters, HEAD. In-process (TestClient): nothing is bound."""
+"""What the dashboard answers to odd requests: tags the CLI refuses, tags holding '/', unknown
+parameters, HEAD. In-process (TestClient) but for the live table, which needs a browser."""
 
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,19 +12,25 @@ from fastapi.testclient import TestClient
 from hashtide.corpus import Corpus
 from hashtide.model import Post
 from hashtide.web import create_app
+from web.served import Server
 
 ODD_TAGS = ["a/b", "..", "<script>alert(1)</script>", "evil-</script><!--<script>", "TideTest"]
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory) -> TestClient:
+def odd_corpus(tmp_path_factory) -> str:
     """A corpus whose tags are stored verbatim as Mastodon and Bluesky hand them over."""
     path = str(tmp_path_factory.mktemp("odd") / "odd.duckdb")
     with Corpus.open(path) as corpus:
         corpus.write_posts([Post(platform="bluesky", post_id=f"at://did:plc:a/app.bsky.feed.post/{i}",
                                  created_at=1_508_098_860_000_000 + i * 60_000_000, author_id="did:plc:a",
                                  hashtags=[tag.lower()]) for i, tag in enumerate(ODD_TAGS)])
-    return TestClient(create_app(path))
+    return path
+
+
+@pytest.fixture(scope="module")
+def client(odd_corpus) -> TestClient:
+    return TestClient(create_app(odd_corpus))
 
 
 @pytest.mark.parametrize("tag", ["%23%23TideTest", "Tide%20Test", "Tide%0ATest", "tide%09test", "Tide%00Test",
@@ -55,3 +62,43 @@ def test_errors_of_pages_are_pages(client):
     assert client.get("/api/no/such").json() == {"detail": "Not Found"}
     post = client.post("/campaign/TideTest")
     assert post.status_code == 405 and post.headers["allow"] == "GET"
+
+
+@pytest.mark.parametrize("page", ["/", "/trending"])
+def test_every_linked_tag_opens_its_campaign(client, page):
+    """Tags holding '/' were linked as /campaign/a/b and answered a route 404; '..' was linked as
+    /campaign/.., which browsers resolve to the overview."""
+    links = re.findall(r'href="(/campaign/[^"]*)"', client.get(page).text)
+    assert len(links) == len(ODD_TAGS)
+    for link in links:
+        assert "/" not in link.removeprefix("/campaign/") and link.removeprefix("/campaign/") not in (".", "..")
+        answer = client.get(link.replace("&amp;", "&"))
+        assert answer.status_code == 200, link
+        assert client.get(link.replace("/campaign/", "/api/campaigns/") + "/facts").json()["posts"] == 1, link
+
+
+def test_the_live_table_links_as_the_page_does(odd_corpus, client, page):
+    """static/trending.js rebuilds the links the server rendered: it must write the same ones."""
+    served = re.findall(r'href="(/campaign/[^"]*)"', client.get("/trending").text)
+    s = Server(odd_corpus)
+    try:
+        page.page.goto(s.url + "/trending")
+        deadline = time.monotonic() + 15
+        while int(page.page.get_attribute("body", "data-updates") or 0) < 1:
+            assert time.monotonic() < deadline, "the stream sent no table"
+            time.sleep(0.1)
+        links = page.page.locator("#trending a")
+        assert [links.nth(i).get_attribute("href") for i in range(links.count())] == served
+        assert page.errors == []
+    finally:
+        s.stop()
+
+
+def test_a_slash_in_a_tag_stays_in_the_tag(client):
+    """'a/b' opens sent raw or as %2F; '..' segments cannot reach another route."""
+    assert client.get("/api/campaigns/a/b/facts").json()["tag"] == "#a/b"
+    assert client.get("/api/campaigns/a%2Fb/charts").status_code == 200
+    for escape in ("/campaign/..%2Fapi%2Foverview", "/api/campaigns/..%2F..%2Foverview/facts",
+                   "/api/campaigns/%2E%2E%2Ftrending/facts"):
+        answer = client.get(escape)
+        assert answer.status_code == 404 and "is not used in this corpus" in answer.text, escape

@@ -18,6 +18,7 @@ import asyncio
 from http import HTTPStatus
 from importlib.resources import files
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 import msgspec
@@ -25,6 +26,7 @@ from fastapi import FastAPI, HTTPException, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hashtide import __version__
@@ -37,14 +39,39 @@ from hashtide.web.trending import trending_now
 POLL_SECONDS = 0.5
 HEARTBEAT_SECONDS = 15.0
 TAG_MAX = 140
-TagPath = Path(description="The hashtag, '#' optional, e.g. MeToo")
+TagPath = Path(description="The hashtag, '#' optional, e.g. MeToo. It may hold '/' (platforms' tags do): "
+               "send it as %2F or as is")
 
 
 def _template(name: str) -> str:
     return files("hashtide.web").joinpath("templates", name).read_text(encoding="utf-8")
 
 
+def campaign_href(key: str) -> str:
+    """The page of the tag ``key``. '/' is encoded (Mastodon and Bluesky tags may hold it), and a
+    tag '.' or '..' keeps its '#': browsers resolve such a path segment, even as %2E%2E, and
+    '/campaign/..' would open the overview. static/trending.js builds the same links, with
+    encodeURIComponent: hence its set of characters left as they are."""
+    return "/campaign/" + ("%23" if key in (".", "..") else "") + quote(key, safe="!'()*")
+
+
+class TagConvertor(Convertor[str]):
+    """A path's tag: any characters, '/' and newlines too (the "path" convertor stops at a
+    newline), so that every tag reaches :func:`_key_or_404` and is judged there."""
+
+    regex = r"[\s\S]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("tag", TagConvertor())
+
 _pages = jinja2.Environment(loader=jinja2.FunctionLoader(_template), autoescape=True)
+_pages.filters["campaign_href"] = campaign_href
 
 
 def _overview(corpus) -> dict[str, Any]:
@@ -154,12 +181,12 @@ def create_app(corpus_path: str, token: str | None = None):
         return StreamingResponse(_trending_events(request, cache, corpus_path), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
-    @app.get("/api/campaigns/{tag}/facts", summary="The campaign fact sheet (authors pseudonymised)",
+    @app.get("/api/campaigns/{tag:tag}/facts", summary="The campaign fact sheet (authors pseudonymised)",
              responses=CAMPAIGN_ANSWERS)
     def api_facts(tag: str = TagPath) -> dict[str, Any]:
         return campaign_json(tag, "facts")
 
-    @app.get("/api/campaigns/{tag}/charts", summary="The campaign's charts as Vega-Lite specifications",
+    @app.get("/api/campaigns/{tag:tag}/charts", summary="The campaign's charts as Vega-Lite specifications",
              responses=CAMPAIGN_ANSWERS)
     def api_charts(tag: str = TagPath) -> dict[str, Any]:
         return campaign_json(tag, "charts")
@@ -174,7 +201,7 @@ def create_app(corpus_path: str, token: str | None = None):
     def page_trending():
         return _pages.get_template("trending.html.j2").render(t=cache.get("trending", trending_now))
 
-    @app.get("/campaign/{tag}", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/campaign/{tag:tag}", response_class=HTMLResponse, include_in_schema=False)
     def page_campaign(tag: str = TagPath):
         from hashtide.report import render
 

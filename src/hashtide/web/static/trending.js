@@ -13,7 +13,8 @@
     const rows = table.tags.map(function (r) {
       const tr = document.createElement("tr");
       const link = document.createElement("a");
-      link.href = "/campaign/" + encodeURIComponent(r.key);
+      // as campaign_href in web/__init__.py: a tag "." or ".." keeps its "#", or the browser resolves it
+      link.href = "/campaign/" + (r.key === "." || r.key === ".." ? "%23" : "") + encodeURIComponent(r.key);
       link.textContent = r.tag;
       const tag = cell("", false);
       tag.appendChild(link);

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import time
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -102,3 +103,31 @@ def test_a_slash_in_a_tag_stays_in_the_tag(client):
                    "/api/campaigns/%2E%2E%2Ftrending/facts"):
         answer = client.get(escape)
         assert answer.status_code == 404 and "is not used in this corpus" in answer.text, escape
+
+
+@pytest.mark.parametrize("route", ["/api/campaigns/TideTest/facts", "/api/campaigns/TideTest/charts",
+                                   "/api/overview", "/api/trending"])
+def test_an_unknown_query_parameter_is_refused_by_name(client, route):
+    """'?since=...' answered the unwindowed campaign with 200, as if the window had been applied."""
+    answer = client.get(route, params={"since": "2017-10-15", "until": "2017-10-16"})
+    assert answer.status_code == 400
+    assert answer.json() == {"detail": "unknown query parameter 'since', 'until': this route takes none"}
+
+
+def test_the_stream_refuses_them_before_streaming(odd_corpus):
+    """Served, since the stream never ends: the refusal must come instead of it."""
+    s = Server(odd_corpus)
+    try:
+        with httpx.stream("GET", s.url + "/api/trending/stream?since=2017-10-15", timeout=10) as answer:
+            assert answer.status_code == 400
+            assert "unknown query parameter 'since'" in answer.read().decode()
+    finally:
+        s.stop()
+
+
+def test_a_page_refuses_them_with_a_page(client):
+    answer = client.get("/campaign/TideTest", params={"bucket": "day"})
+    assert answer.status_code == 400 and answer.headers["content-type"].startswith("text/html")
+    assert "unknown query parameter &#39;bucket&#39;" in answer.text
+    assert client.get("/campaign/TideTest", params={"token": "left-over"}).status_code == 200  # the gate's
+    assert client.get("/static/report.css", params={"v": "2"}).status_code == 200  # a cache-buster

@@ -6,7 +6,8 @@ it), ``/campaign/{tag}`` the campaign report with the same charts as ``hashtide 
 JSON under ``/api/`` with its OpenAPI document at ``/api/openapi.json``. Nothing is loaded from
 outside: the Vega renderer is served from the vl-convert wheel (``/static/vega.js``).
 A ``{tag}`` is read as the CLI reads a TAG argument, and anything else is a 404 "is not a
-hashtag"; errors are JSON under ``/api/`` and a page elsewhere.
+hashtag"; a query parameter a route does not take is a 400 that names it (no route takes a time
+window yet); errors are JSON under ``/api/`` and a page elsewhere.
 
 See :mod:`hashtide.web.store` for how it reads a corpus that a writer holds, and
 :mod:`hashtide.web.guard` for who may reach it.
@@ -22,7 +23,7 @@ from urllib.parse import quote
 
 import jinja2
 import msgspec
-from fastapi import FastAPI, HTTPException, Path, Request
+from fastapi import Depends, FastAPI, HTTPException, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel
@@ -101,9 +102,10 @@ class Problem(BaseModel):
 # A non-tag path (digits alone, spaces, over 140 characters) names no campaign: 404 like an unused
 # tag, not 422, since the path parameter's schema is any string (a regex for "hashtag" would differ
 # between the OpenAPI validator's and hashtag_key's Unicode rules).
-CAMPAIGN_ANSWERS = {404: {"model": Problem, "description": "Not a hashtag, or not used in this corpus"},
-                    503: {"model": Problem, "description": "The corpus is held by a writer; retry"}}
-BUSY_ANSWER = {503: CAMPAIGN_ANSWERS[503]}
+BUSY_ANSWER = {400: {"model": Problem, "description": "A query parameter the route does not take"},
+               503: {"model": Problem, "description": "The corpus is held by a writer; retry"}}
+CAMPAIGN_ANSWERS = {404: {"model": Problem, "description": "Not a hashtag, or not used in this corpus"}, **BUSY_ANSWER}
+ALWAYS_KNOWN = {"token"}  # the token gate's: a link with ?token=T stays valid without a gate too
 
 
 def _key_or_404(tag: str) -> str:
@@ -118,6 +120,26 @@ def _key_or_404(tag: str) -> str:
     return key
 
 
+def _known_parameters(request: Request) -> None:
+    """400 for a query parameter the route does not declare: '?since=2017-10-15' answered the whole
+    campaign with 200, as if the window had been applied. (The fact sheet's ``window`` is the CLI's
+    --since/--until, which the API does not take.) Static files take any, e.g. a cache-buster."""
+    route = request.scope.get("route")
+    if request.url.path.startswith("/static/") or route is None:
+        return
+    declared = _query_names(route.dependant) | ALWAYS_KNOWN
+    unknown = sorted(set(request.query_params) - declared)
+    if unknown:
+        names = ", ".join(repr(name[:40]) for name in unknown[:5]) + (", …" if len(unknown) > 5 else "")
+        takes = ", ".join(sorted(declared - ALWAYS_KNOWN)) or "none"
+        raise HTTPException(status_code=400, detail=f"unknown query parameter {names}: this route takes {takes}")
+
+
+def _query_names(dependant) -> set[str]:
+    """The query parameters a route declares, its dependencies' included."""
+    return {p.alias for p in dependant.query_params}.union(*map(_query_names, dependant.dependencies))
+
+
 def _problem(request: Request, status: int, detail: str, headers: dict | None = None) -> Response:
     """An error as JSON under /api/, as a page elsewhere: a person opened that link."""
     if request.url.path.startswith("/api/"):
@@ -129,6 +151,7 @@ def _problem(request: Request, status: int, detail: str, headers: dict | None = 
 def create_app(corpus_path: str, token: str | None = None):
     """The dashboard over the corpus at ``corpus_path``; every request needs ``token`` if given."""
     app = FastAPI(title="hashtide dashboard", version=__version__, openapi_url="/api/openapi.json",
+                  dependencies=[Depends(_known_parameters)],
                   docs_url=None, redoc_url=None,  # their pages load scripts from a CDN
                   description="Read-only JSON API over a hashtide corpus.")
     cache = Cached(corpus_path)

@@ -49,6 +49,8 @@ def test_the_token_works_from_every_place_it_may_be_presented(world_corpus, runs
     login = client.get("/api/trending", params={"token": token})
     assert login.status_code == 200 and client.cookies.get("hashtide_token") == token
     assert client.get("/api/trending").status_code == 200  # the cookie the gate set
+    assert client.head("/api/trending").status_code == 200
+    assert TestClient(create_app(world_corpus, token=token)).head("/api/trending").status_code == 401
 
 
 

@@ -62,7 +62,7 @@ def test_errors_of_pages_are_pages(client):
     assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
     assert client.get("/api/no/such").json() == {"detail": "Not Found"}
     post = client.post("/campaign/TideTest")
-    assert post.status_code == 405 and post.headers["allow"] == "GET"
+    assert post.status_code == 405 and post.headers["allow"] == "GET, HEAD"
 
 
 @pytest.mark.parametrize("page", ["/", "/trending"])
@@ -131,3 +131,26 @@ def test_a_page_refuses_them_with_a_page(client):
     assert "unknown query parameter &#39;bucket&#39;" in answer.text
     assert client.get("/campaign/TideTest", params={"token": "left-over"}).status_code == 200  # the gate's
     assert client.get("/static/report.css", params={"v": "2"}).status_code == 200  # a cache-buster
+
+
+@pytest.mark.parametrize("route", ["/api/overview", "/api/trending", "/api/campaigns/TideTest/facts",
+                                   "/api/campaigns/TideTest/charts", "/api/openapi.json", "/", "/trending",
+                                   "/campaign/TideTest", "/static/vega.js", "/static/report.css",
+                                   "/static/trending.js", "/campaign/123", "/api/campaigns/nobodyusesthis/facts"])
+def test_head_answers_wherever_get_does(client, route):
+    """Every route but the OpenAPI document answered HEAD with 405 (RFC 9110: HEAD wherever GET)."""
+    get, head = client.get(route), client.head(route)
+    assert head.status_code == get.status_code and head.content == b""
+    assert head.headers["content-type"] == get.headers["content-type"]
+    assert head.headers["content-length"] == str(len(get.content))
+
+
+def test_head_of_the_stream_ends(odd_corpus):
+    """The stream never ends; its HEAD must."""
+    s = Server(odd_corpus)
+    try:
+        head = httpx.head(s.url + "/api/trending/stream", timeout=10)
+        assert head.status_code == 200 and head.headers["content-type"].startswith("text/event-stream")
+        assert httpx.get(s.url + "/api/overview", timeout=10).status_code == 200  # still serving
+    finally:
+        s.stop()

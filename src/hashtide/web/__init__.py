@@ -7,7 +7,7 @@ JSON under ``/api/`` with its OpenAPI document at ``/api/openapi.json``. Nothing
 outside: the Vega renderer is served from the vl-convert wheel (``/static/vega.js``).
 A ``{tag}`` is read as the CLI reads a TAG argument, and anything else is a 404 "is not a
 hashtag"; a query parameter a route does not take is a 400 that names it (no route takes a time
-window yet); errors are JSON under ``/api/`` and a page elsewhere.
+window yet); errors are JSON under ``/api/`` and a page elsewhere. Every route answers HEAD too.
 
 See :mod:`hashtide.web.store` for how it reads a corpus that a writer holds, and
 :mod:`hashtide.web.guard` for who may reach it.
@@ -166,7 +166,8 @@ def create_app(corpus_path: str, token: str | None = None):
 
     @app.exception_handler(StarletteHTTPException)
     async def refused(request: Request, exc: StarletteHTTPException):
-        return _problem(request, exc.status_code, str(exc.detail), headers=exc.headers)
+        headers = {"Allow": "GET, HEAD"} if exc.status_code == 405 else exc.headers  # every route: HeadAsGet
+        return _problem(request, exc.status_code, str(exc.detail), headers=headers)
 
     def campaign(key: str):
         data, specs = cache.get("campaign", _campaign(key), key)
@@ -250,9 +251,34 @@ def create_app(corpus_path: str, token: str | None = None):
         return Response(files("hashtide.web").joinpath("static", "trending.js").read_text(encoding="utf-8"),
                         media_type="text/javascript")
 
+    app.add_middleware(HeadAsGet)
     if token:
-        app.add_middleware(TokenGate, token=token)
+        app.add_middleware(TokenGate, token=token)  # outermost: HEAD needs the token too
     return app
+
+
+class HeadAsGet:
+    """ASGI middleware answering HEAD as GET without the body. RFC 9110 wants HEAD wherever GET is
+    answered, and FastAPI's @app.get routes answered it 405. The body is dropped at its first
+    message, which also ends the endless trending stream: the server then reports the client gone."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            return await self.app(scope, receive, send)
+        ended = False
+
+        async def headers_only(message):
+            nonlocal ended
+            if ended:
+                return
+            if message["type"] == "http.response.body":
+                ended, message = True, {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
 async def _trending_events(request: Request, cache: Cached, path: str):

@@ -43,6 +43,9 @@ def test_a_corpus_moved_while_serving_is_a_503_not_a_500(edge_corpus):
         answer = client.get(route)
         assert answer.status_code == 503 and "cannot be read" in answer.json()["detail"], route
         assert "Retry-After" not in answer.headers and edge_corpus not in answer.text
+    page = client.get("/campaign/edgetime")  # a person opened it: a page, not JSON
+    assert page.status_code == 503 and page.headers["content-type"].startswith("text/html")
+    assert "cannot be read" in page.text and edge_corpus not in page.text
     os.rename(edge_corpus + ".moved", edge_corpus)
     assert client.get("/api/overview").status_code == 200
 

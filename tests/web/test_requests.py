@@ -16,6 +16,7 @@ from hashtide.web import create_app
 from web.served import Server
 
 ODD_TAGS = ["a/b", "..", "<script>alert(1)</script>", "evil-</script><!--<script>", "TideTest"]
+NOT_TYPED = '"><img src=x onerror=alert(2)>'  # stored as a Mastodon server sent it; no one types it
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +26,7 @@ def odd_corpus(tmp_path_factory) -> str:
     with Corpus.open(path) as corpus:
         corpus.write_posts([Post(platform="bluesky", post_id=f"at://did:plc:a/app.bsky.feed.post/{i}",
                                  created_at=1_508_098_860_000_000 + i * 60_000_000, author_id="did:plc:a",
-                                 hashtags=[tag.lower()]) for i, tag in enumerate(ODD_TAGS)])
+                                 hashtags=[tag.lower()]) for i, tag in enumerate(ODD_TAGS + [NOT_TYPED])])
     return path
 
 
@@ -68,9 +69,12 @@ def test_errors_of_pages_are_pages(client):
 @pytest.mark.parametrize("page", ["/", "/trending"])
 def test_every_linked_tag_opens_its_campaign(client, page):
     """Tags holding '/' were linked as /campaign/a/b and answered a route 404; '..' was linked as
-    /campaign/.., which browsers resolve to the overview."""
-    links = re.findall(r'href="(/campaign/[^"]*)"', client.get(page).text)
+    /campaign/.., which browsers resolve to the overview. A tag the CLI would refuse is listed, not
+    linked: its link could only answer "not a hashtag"."""
+    html = client.get(page).text
+    links = re.findall(r'href="(/campaign/[^"]*)"', html)
     assert len(links) == len(ODD_TAGS)
+    assert "<td>#&#34;&gt;&lt;img src=x onerror=alert(2)&gt;</td>" in html
     for link in links:
         assert "/" not in link.removeprefix("/campaign/") and link.removeprefix("/campaign/") not in (".", "..")
         answer = client.get(link.replace("&amp;", "&"))

@@ -6,8 +6,9 @@ it), ``/campaign/{tag}`` the campaign report with the same charts as ``hashtide 
 JSON under ``/api/`` with its OpenAPI document at ``/api/openapi.json``. Nothing is loaded from
 outside: the Vega renderer is served from the vl-convert wheel (``/static/vega.js``).
 A ``{tag}`` is read as the CLI reads a TAG argument, and anything else is a 404 "is not a
-hashtag"; a query parameter a route does not take is a 400 that names it (no route takes a time
-window yet); errors are JSON under ``/api/`` and a page elsewhere. Every route answers HEAD too.
+hashtag" (:mod:`hashtide.web.tags`); a query parameter a route does not take is a 400 that
+names it (no route takes a time window yet); errors are JSON under ``/api/`` and a page
+elsewhere. Every route answers HEAD too.
 
 See :mod:`hashtide.web.store` for how it reads a corpus that a writer holds, and
 :mod:`hashtide.web.guard` for who may reach it.
@@ -19,7 +20,6 @@ import asyncio
 from http import HTTPStatus
 from importlib.resources import files
 from typing import Any
-from urllib.parse import quote
 
 import jinja2
 import msgspec
@@ -27,19 +27,18 @@ from fastapi import Depends, FastAPI, HTTPException, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel
-from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hashtide import __version__
 from hashtide.corpus.summary import summary
-from hashtide.model import HASHTAG_GRAMMAR, hashtag_key
+from hashtide.model import HASHTAG_GRAMMAR
 from hashtide.web.guard import TokenGate
 from hashtide.web.store import Cached, CorpusBusy, CorpusGone, fingerprint
+from hashtide.web.tags import TAG_MAX, campaign_href, path_key
 from hashtide.web.trending import trending_now
 
 POLL_SECONDS = 0.5
 HEARTBEAT_SECONDS = 15.0
-TAG_MAX = 140
 TagPath = Path(description="The hashtag, '#' optional, e.g. MeToo. It may hold '/' (platforms' tags do): "
                "send it as %2F or as is")
 
@@ -47,29 +46,6 @@ TagPath = Path(description="The hashtag, '#' optional, e.g. MeToo. It may hold '
 def _template(name: str) -> str:
     return files("hashtide.web").joinpath("templates", name).read_text(encoding="utf-8")
 
-
-def campaign_href(key: str) -> str:
-    """The page of the tag ``key``. '/' is encoded (Mastodon and Bluesky tags may hold it), and a
-    tag '.' or '..' keeps its '#': browsers resolve such a path segment, even as %2E%2E, and
-    '/campaign/..' would open the overview. static/trending.js builds the same links, with
-    encodeURIComponent: hence its set of characters left as they are."""
-    return "/campaign/" + ("%23" if key in (".", "..") else "") + quote(key, safe="!'()*")
-
-
-class TagConvertor(Convertor[str]):
-    """A path's tag: any characters, '/' and newlines too (the "path" convertor stops at a
-    newline), so that every tag reaches :func:`_key_or_404` and is judged there."""
-
-    regex = r"[\s\S]+"
-
-    def convert(self, value: str) -> str:
-        return value
-
-    def to_string(self, value: str) -> str:
-        return value
-
-
-register_url_convertor("tag", TagConvertor())
 
 _pages = jinja2.Environment(loader=jinja2.FunctionLoader(_template), autoescape=True)
 _pages.filters["campaign_href"] = campaign_href
@@ -109,10 +85,9 @@ ALWAYS_KNOWN = {"token"}  # the token gate's: a link with ?token=T stays valid w
 
 
 def _key_or_404(tag: str) -> str:
-    """The key of ``tag`` as the CLI reads a TAG (:func:`hashtide.model.hashtag_key`), else a 404
-    that quotes at most 40 characters of it (a 60 KB path came back whole). Spaces around it are
-    refused too: the CLI forgives the shell's quoting, but in a path they are part of the tag."""
-    key = hashtag_key(tag) if len(tag) <= TAG_MAX and tag == tag.strip() else None
+    """The key of ``tag`` (:func:`hashtide.web.tags.path_key`), else a 404 that quotes at most 40
+    characters of it (a 60 KB path came back whole)."""
+    key = path_key(tag)
     if key is None:
         shown = tag if len(tag) <= 40 else tag[:40] + "…"
         raise HTTPException(status_code=404,

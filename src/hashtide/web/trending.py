@@ -15,6 +15,7 @@ from typing import Any
 
 from hashtide.campaign.facts import iso
 from hashtide.corpus import Corpus
+from hashtide.web.tags import campaign_href
 
 BASELINE_HOURS = 24
 LIMIT = 20
@@ -42,10 +43,12 @@ limit ?
 
 
 def trending_now(corpus: Corpus, limit: int = LIMIT, baseline_hours: int = BASELINE_HOURS) -> dict[str, Any]:
-    """{"now": ISO time, "tags": [{tag, key, posts, baseline, ratio}, ...]}."""
+    """{"now": ISO time, "tags": [{tag, key, href, posts, baseline, ratio}, ...]}; ``href`` is the
+    campaign page, null for a stored tag that names none (see :mod:`hashtide.web.tags`)."""
     rows = corpus.con.execute(_QUERY, [baseline_hours, baseline_hours, baseline_hours, limit]).fetchall()
     corpus.con.complete()
-    tags = [{"rank": i, "tag": "#" + (shown or key), "key": key, "posts": last, "baseline": base, "ratio": ratio}
+    tags = [{"rank": i, "tag": "#" + (shown or key), "key": key, "href": campaign_href(key), "posts": last,
+             "baseline": base, "ratio": ratio}
             for i, (key, shown, last, base, ratio, _) in enumerate(rows, 1)]
     now = rows[0][5] if rows else None
     return {"now": iso(now), "window_hours": 1, "baseline_hours": baseline_hours, "tags": tags}

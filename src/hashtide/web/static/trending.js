@@ -12,12 +12,13 @@
     document.getElementById("now").textContent = table.now || "no posts yet";
     const rows = table.tags.map(function (r) {
       const tr = document.createElement("tr");
-      const link = document.createElement("a");
-      // as campaign_href in web/__init__.py: a tag "." or ".." keeps its "#", or the browser resolves it
-      link.href = "/campaign/" + (r.key === "." || r.key === ".." ? "%23" : "") + encodeURIComponent(r.key);
-      link.textContent = r.tag;
-      const tag = cell("", false);
-      tag.appendChild(link);
+      const tag = cell(r.href ? "" : r.tag, false);
+      if (r.href) {  // the server's link (web/tags.py): none for a stored tag that names no campaign
+        const link = document.createElement("a");
+        link.href = r.href;
+        link.textContent = r.tag;
+        tag.appendChild(link);
+      }
       tr.append(cell(r.rank, true), tag, cell(r.posts, true), cell(r.baseline, true), cell(r.ratio, true));
       return tr;
     });

@@ -403,3 +403,16 @@ def test_ingest_refuses_an_archive_on_stdin(tmp_path, mode):
     done = subprocess.run([sys.executable, "-m", "hashtide", "ingest", "-", "-c", str(tmp_path / "c.duckdb")],
                           input=packed.getvalue(), capture_output=True)
     assert done.returncode == 2 and b"a tar archive" in done.stderr and b"Traceback" not in done.stderr
+
+
+def test_an_empty_file_is_an_ingest_of_no_records(tmp_path):
+    """docs/ingest.md: exit 0 and an account of zeros; nothing in it is of an unknown format."""
+    import gzip
+
+    files = {"empty.jsonl": b"", "blank.jsonl": b"\n  \n\r\n", "empty.jsonl.gz": gzip.compress(b"")}
+    for name, content in files.items():
+        (tmp_path / name).write_bytes(content)
+        result = invoke("ingest", str(tmp_path / name), "-c", str(tmp_path / "e.duckdb"), "--json")
+        assert result.exit_code == 0, (name, result.output)
+        account = json.loads(result.stdout)
+        assert (account["records"], account["ingested"], account["rejected"]) == (0, 0, 0), name

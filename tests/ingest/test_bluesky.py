@@ -313,3 +313,27 @@ def test_an_empty_page_holds_no_record_and_is_no_reject(page):
 
 def test_an_empty_list_beside_other_keys_is_not_taken_for_a_page():
     assert not bluesky.sniff({"posts": [], "subreddit": "x"}) and not bluesky.sniff({"feed": [], "title": "x"})
+
+
+def _profile(did, handle):
+    return {"did": did, "handle": handle, "displayName": handle.split(".")[0], "labels": [],
+            "createdAt": "2024-01-02T03:04:05.000Z", "indexedAt": "2024-01-02T03:04:05.000Z"}
+
+
+def test_who_liked_or_reposted_a_post_is_a_skip_carrying_the_profiles():
+    """getLikes and getRepostedBy answers (shapes of bluesky-social/indigo's api/bsky) were
+    rejected as "of an unknown shape"; they hold no post, but their profiles are kept."""
+    uri = f"at://{DID}/app.bsky.feed.post/3kaheyt6vpc22"
+    likes = {"uri": uri, "cursor": "c1", "likes": [
+        {"actor": _profile(OTHER, "ana.example.org"), "createdAt": "2024-05-01T10:00:00.000Z",
+         "indexedAt": "2024-05-01T10:00:01.000Z"},
+        {"actor": _profile(DID, "ben.example.org"), "createdAt": "2024-05-01T11:00:00.000Z",
+         "indexedAt": "2024-05-01T11:00:01.000Z"}]}
+    reposted = {"uri": uri, "cid": "bafyreib", "repostedBy": [_profile(OTHER, "ana.example.org")]}
+    [liked] = items(likes)
+    [shared] = items(reposted)
+    assert isinstance(liked, Skip) and liked.kind == "likes"
+    assert [u.handle for u in liked.users] == ["ana.example.org", "ben.example.org"]
+    assert isinstance(shared, Skip) and shared.kind == "reposted_by"
+    assert [(u.user_id, u.handle) for u in shared.users] == [(OTHER, "ana.example.org")]
+    assert items({"uri": uri, "likes": []})[0].kind == "likes"

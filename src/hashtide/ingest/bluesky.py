@@ -11,7 +11,8 @@ Shapes read (one decoded JSON value each):
 - XRPC views: ``getAuthorFeed``/``getTimeline``/``getFeed`` ``{"feed": [{"post", "reply"?,
   "reason"?}]}``, ``getPostThread`` ``{"thread": threadViewPost}`` (every post of the thread is a
   record: the anchor, its parents and its replies), ``searchPosts``/``getPosts`` ``{"posts":
-  [postView]}``, ``getFollows``/``getFollowers`` (one ``Skip("follows")`` carrying the profiles).
+  [postView]}``, ``getFollows``/``getFollowers`` (one ``Skip("follows")`` carrying the profiles),
+  ``getLikes``/``getRepostedBy`` (one ``Skip("likes")`` or ``Skip("reposted_by")``, the same).
   A feed item or a thread node saved on its own (``jq -c '.feed[]'`` writes one per line) is
   read as it is inside its answer. An empty page (``{"feed": []}``, the last page of a feed, or a
   search without hits) holds no record: it is recognised and yields nothing.
@@ -114,6 +115,8 @@ def read(doc: Any) -> Iterator[Item]:
             yield _guarded(_repo_record, entry)
     elif any(isinstance(doc.get(key), list) for key in _PROFILE_LIST_KEYS):
         yield _guarded(_profiles, doc)
+    elif isinstance(doc.get("likes"), list) or isinstance(doc.get("repostedBy"), list):
+        yield _guarded(_engagers, doc)
     elif isinstance(doc.get("post"), dict):  # one feed item or thread node, saved on its own
         if doc.get("$type") == _THREAD_VIEW:
             yield from _thread(doc)
@@ -407,6 +410,19 @@ def _profiles(doc: dict) -> Item:
             if isinstance(profile, dict) and isinstance(profile.get("did"), str):
                 users.append(_user(profile))
     return Skip("follows", users=users)
+
+
+def _engagers(doc: dict) -> Item:
+    """A ``getLikes`` answer (``{"uri", "likes": [{"actor": profileView, ...}]}``) or a
+    ``getRepostedBy`` one (``{"uri", "repostedBy": [profileView]}``): who liked or reposted a
+    post. It holds no post; its profiles are kept, as a ``getFollows`` answer's are."""
+    likes = doc.get("likes")
+    if isinstance(likes, list):
+        kind, profiles = "likes", [like.get("actor") for like in likes if isinstance(like, dict)]
+    else:
+        kind, profiles = "reposted_by", doc["repostedBy"]
+    users = [_user(p) for p in profiles if isinstance(p, dict) and isinstance(p.get("did"), str)]
+    return Skip(kind, users=users)
 
 
 def _user(profile: dict) -> User:

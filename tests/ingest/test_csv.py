@@ -263,6 +263,21 @@ def test_a_twarc_csv_tweet_id_is_digits():
     assert item == Reject(f"not a tweet id: {damaged!r}")
 
 
+@pytest.mark.parametrize("cell", [
+    '["#MeToo", "#HowIWillChange"]',  # twarc-csv 0.7
+    '[{"start": 10, "end": 16, "tag": "MeToo"}, {"start": 17, "end": 32, "tag": "HowIWillChange"}]',  # 0.5, 0.6
+])
+def test_twarc_csv_hashtags_as_tags_or_as_entity_objects(cell):
+    """twarc-csv 0.5 and 0.6 wrote the API's hashtag objects; a tweet that also mentions
+    someone has entities, so its text is not searched and the objects are its only tags."""
+    row = {name: "" for name in csvfmt.TwarcCsv.REQUIRED} | {
+        "id": "1440716848299872269", "created_at": "2021-09-22T16:36:00.000Z", "author_id": "12345",
+        "text": "@someone #MeToo #HowIWillChange", "entities.hashtags": cell,
+        "entities.mentions": '[{"start": 0, "end": 8, "username": "someone"}]'}
+    [item] = csvfmt.TWARC_CSV.read(row)
+    assert (item.post.hashtags, item.post.hashtag_forms) == (["metoo", "howiwillchange"], ["MeToo", "HowIWillChange"])
+
+
 def test_intact_long_ids_and_bad_dates():
     reader = csvfmt.MappedCsv({"created_at": "date", "text": "body"})
     [item] = reader.read({"id": "1184612345678901234", "date": "Sun Oct 15 20:21:00 +0000 2017", "body": "x"})

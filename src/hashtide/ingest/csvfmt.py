@@ -280,7 +280,14 @@ def _int(value: str | None) -> int | None:
 
 
 def _tag_list(value: str | None) -> list[str]:
-    """A hashtags cell: a JSON list (twarc-csv), or tags separated by spaces, commas, semicolons."""
+    """A hashtags cell: a JSON list (twarc-csv), or tags separated by spaces, commas, semicolons.
+
+    twarc-csv 0.7 writes ``["#MeToo"]``; 0.5 and 0.6 wrote the API's entity objects,
+    ``[{"start": 0, "end": 6, "tag": "MeToo"}]`` (``text`` in v1.1 entities): both are tags.
+
+    >>> _tag_list('[{"start": 0, "end": 6, "tag": "MeToo"}]'), _tag_list('["#MeToo"]'), _tag_list("MeToo; iHave")
+    (['MeToo'], ['#MeToo'], ['MeToo', 'iHave'])
+    """
     if not value:
         return []
     if value[:1] == "[":
@@ -289,8 +296,15 @@ def _tag_list(value: str | None) -> list[str]:
         except ValueError:
             tags = None
         if isinstance(tags, list):
-            return [t for t in tags if isinstance(t, str)]
+            return [tag for tag in map(_entity_tag, tags) if tag is not None]
     return [t for t in regex.split(r"[\s,;|]+", value) if t]
+
+
+def _entity_tag(tag: Any) -> str | None:
+    """A tag of a JSON hashtags list: a string, or a v2 (``tag``) or v1.1 (``text``) entity."""
+    if isinstance(tag, dict):
+        tag = tag.get("tag", tag.get("text"))
+    return tag if isinstance(tag, str) else None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -278,6 +278,16 @@ def test_twarc_csv_hashtags_as_tags_or_as_entity_objects(cell):
     assert (item.post.hashtags, item.post.hashtag_forms) == (["metoo", "howiwillchange"], ["MeToo", "HowIWillChange"])
 
 
+@pytest.mark.parametrize(("cell", "verified"), [("True", True), ("FALSE", False), ("TRUE", True), ("", None)])
+def test_twarc_csv_verified_as_pandas_or_excel_writes_it(cell, verified):
+    """pandas writes True/False; Excel reads them as booleans and saves TRUE/FALSE."""
+    row = {name: "" for name in csvfmt.TwarcCsv.REQUIRED} | {
+        "id": "1440716848299872269", "created_at": "2021-09-22T16:36:00.000Z", "author_id": "12345",
+        "text": "#MeToo", "author.verified": cell}
+    [item] = csvfmt.TWARC_CSV.read(row)
+    assert [user.verified for user in item.users] == [verified]
+
+
 def test_intact_long_ids_and_bad_dates():
     reader = csvfmt.MappedCsv({"created_at": "date", "text": "body"})
     [item] = reader.read({"id": "1184612345678901234", "date": "Sun Oct 15 20:21:00 +0000 2017", "body": "x"})

@@ -392,9 +392,11 @@ class TwarcCsv:
                     followers=_int(get("author.public_metrics.followers_count")),
                     location=get("author.location") or None,
                     created_at=parse_time(get("author.created_at") or ""),
-                    verified={"True": True, "False": False, "true": True, "false": False}.get(verified or ""))
+                    verified=_BOOLEANS.get((verified or "").lower()))
 
 
+# pandas writes True/False, JSON true/false, and Excel, which reads them as booleans, saves TRUE/FALSE
+_BOOLEANS = {"true": True, "false": False}
 _TWARC_ENTITIES = ("entities.annotations", "entities.cashtags", "entities.mentions", "entities.urls")
 TWARC_CSV = TwarcCsv()
 

@@ -288,6 +288,49 @@ def test_twarc_csv_verified_as_pandas_or_excel_writes_it(cell, verified):
     assert [user.verified for user in item.users] == [verified]
 
 
+_EARLY_TWARC_CSV = (  # twarc-csv 0.2/0.3: invented tweets, in the columns and cell forms it wrote
+    "id,created_at,text,author.id,author.username,author.public_metrics.followers_count,author_id,"
+    "conversation_id,entities.hashtags,entities.mentions,geo.country_code,in_reply_to_user_id,lang,"
+    "public_metrics.like_count,public_metrics.quote_count,public_metrics.reply_count,"
+    "public_metrics.retweet_count,referenced_tweets,type,__twarc.retrieved_at,\n"
+    '1440716848299872269,2021-09-22T16:36:00.000Z,"RT @origin: #MeToo starts here\\nsee",101,fan,12,101,'
+    '1440716848299872269,"[{""start"": 12, ""end"": 18, ""tag"": ""MeToo""}]",'
+    '"[{""start"": 3, ""end"": 10, ""username"": ""origin""}]",,,en,0,0,0,5,'
+    '"[{""type"": ""retweeted"", ""id"": ""1440700000000000001""}]",,2021-09-22T16:38:09+00:00,\n'
+    '1440700000000000001,2021-09-22T15:00:00.000Z,#MeToo starts here,202,origin,3000,202,1440700000000000001,'
+    '"[{""start"": 0, ""end"": 6, ""tag"": ""MeToo""}]",,FR,,fr,9,1,2,5,,retweeted,2021-09-22T16:38:09+00:00,\n'
+    '1440716848299872270,2021-09-22T16:37:00.000Z,@origin yes #MeToo,303,replier,7,303,1440700000000000001,'
+    '"[{""start"": 12, ""end"": 18, ""tag"": ""MeToo""}]",,,202,en,0,0,0,0,'
+    '"[{""type"": ""quoted"", ""id"": ""1440700000000000002"", ""author_id"": ""404""}, '
+    '{""type"": ""replied_to"", ""id"": ""1440700000000000001""}]",,2021-09-22T16:38:09+00:00,\n'
+)
+
+
+def test_early_twarc_csv_layout_is_read_as_tweets(tmp_path):
+    """Before 0.5, twarc-csv wrote the references as one JSON list and each referenced tweet as a
+    row of its own (its "type" column set): the rows are tweets, not a CSV of platform "other"."""
+    from hashtide.corpus import Corpus
+    from hashtide.ingest import ingest
+
+    path = tmp_path / "early.csv"
+    path.write_text(_EARLY_TWARC_CSV, encoding="utf-8")
+    with Corpus.open(tmp_path / "c.duckdb") as corpus:
+        report = ingest(corpus, [str(path)])
+        rows = corpus.con.execute(
+            "select post_id, platform, author_handle, author_followers, kind, parent_id, parent_author_id, root_id,"
+            " hashtags, hashtag_forms, country, lang, likes, reposts, text from posts order by post_id").fetchall()
+    assert (report.records, report.ingested, report.rejected) == (3, 3, 0)
+    assert rows == [
+        ("1440700000000000001", "twitter", "origin", 3000, "original", None, None, "1440700000000000001",
+         ["metoo"], ["MeToo"], "FR", "fr", 9, 5, "#MeToo starts here"),
+        ("1440716848299872269", "twitter", "fan", 12, "repost", "1440700000000000001", None, "1440716848299872269",
+         ["metoo"], ["MeToo"], None, "en", 0, 5, "RT @origin: #MeToo starts here\nsee"),
+        ("1440716848299872270", "twitter", "replier", 7, "reply", "1440700000000000001", "202", "1440700000000000001",
+         ["metoo"], ["MeToo"], None, "en", 0, 0, "@origin yes #MeToo"),
+    ]
+    assert csvfmt.starts_with_twarc_header(_EARLY_TWARC_CSV.encode())
+
+
 def test_intact_long_ids_and_bad_dates():
     reader = csvfmt.MappedCsv({"created_at": "date", "text": "body"})
     [item] = reader.read({"id": "1184612345678901234", "date": "Sun Oct 15 20:21:00 +0000 2017", "body": "x"})

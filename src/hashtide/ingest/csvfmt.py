@@ -322,11 +322,17 @@ class TwarcCsv:
                   "referenced_tweets.replied_to.id", "referenced_tweets.quoted.id", "retweeted_user_id",
                   "quoted_user_id")  # checked for Excel damage like the id
 
+    # twarc-csv before 0.5 (0.2, 0.3) kept the references as one JSON list in "referenced_tweets",
+    # and wrote each referenced tweet as a row of its own, its "type" saying how it was referenced
+    EARLY_REQUIRED = ("id", "created_at", "text", "author_id", "author.username", "entities.hashtags",
+                      "referenced_tweets", "type")
+
     def sniff(self, row: Any) -> bool:
-        return isinstance(row, dict) and all(name in row for name in self.REQUIRED)
+        return isinstance(row, dict) and (all(name in row for name in self.REQUIRED)
+                                          or all(name in row for name in self.EARLY_REQUIRED))
 
     def read(self, row: dict[str, str]) -> Iterator[Item]:
-        yield self._post(row)
+        yield self._post(row if "referenced_tweets.retweeted.id" in row else _reference_columns(row))
 
     def _post(self, row: dict[str, str]) -> Item:
         post_id = row.get("id", "")
@@ -393,6 +399,32 @@ class TwarcCsv:
                     location=get("author.location") or None,
                     created_at=parse_time(get("author.created_at") or ""),
                     verified=_BOOLEANS.get((verified or "").lower()))
+
+
+def _reference_columns(row: dict[str, str]) -> dict[str, str]:
+    """An early twarc-csv row with the reference columns of later ones, from its JSON list
+    ``[{"type": "retweeted", "id": "..."}]`` (whose items may still hold the tweet's
+    ``author_id``); the first reference of each type counts, as in later versions.
+
+    >>> _reference_columns({"referenced_tweets": '[{"type": "quoted", "id": "12", "author_id": "7"}]'})["quoted_user_id"]
+    '7'
+    """
+    columns = dict.fromkeys(("referenced_tweets.retweeted.id", "referenced_tweets.replied_to.id",
+                             "referenced_tweets.quoted.id", "retweeted_user_id", "quoted_user_id"), "")
+    try:
+        references = json.loads(row.get("referenced_tweets") or "[]")
+    except ValueError:
+        references = []
+    for reference in references if isinstance(references, list) else []:
+        if not isinstance(reference, dict) or not isinstance(reference.get("id"), str):
+            continue
+        kind = reference.get("type")
+        if kind in ("retweeted", "replied_to", "quoted") and not columns[f"referenced_tweets.{kind}.id"]:
+            columns[f"referenced_tweets.{kind}.id"] = reference["id"]
+            author = reference.get("author_id")
+            if kind != "replied_to" and isinstance(author, str):
+                columns[f"{kind}_user_id"] = author
+    return row | columns
 
 
 # pandas writes True/False, JSON true/false, and Excel, which reads them as booleans, saves TRUE/FALSE

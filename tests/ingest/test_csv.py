@@ -255,6 +255,23 @@ def test_a_mangled_reference_rejects_the_row(column):
     assert item == Reject("id mangled by Excel (scientific notation): 1.4407E+18, in column parent_id")
 
 
+def test_a_reference_ending_in_zeros_is_kept_when_the_row_id_is_intact():
+    """Real ids end in zeros: an account with an 18-digit id ending in 000 (as in the twarc-csv test
+    data) had every retweet of it rejected. Excel changes every number of a row alike, so an intact
+    19-digit post id says the row's zeros are real; a short post id says nothing."""
+    row = {name: "" for name in csvfmt.TwarcCsv.REQUIRED} | {
+        "id": "1574186375729012744", "created_at": "2022-09-25T23:57:32.000Z", "author_id": "1234567",
+        "referenced_tweets.retweeted.id": "1574180000000000123", "retweeted_user_id": "889221137871360000"}
+    [item] = csvfmt.TWARC_CSV.read(row)
+    assert (item.post.kind, item.post.parent_author_id) == ("repost", "889221137871360000")
+    [item] = csvfmt.TWARC_CSV.read(row | {"id": "12345678"})
+    assert item == Reject("id mangled by Excel (digits lost beyond the 15th): 889221137871360000, "
+                          "in column retweeted_user_id")
+    [item] = csvfmt.MappedCsv({"created_at": "date", "text": "body"}).read(
+        {"id": "1574186375729012744", "date": "2022-09-25 23:57:32", "body": "x", "parent_id": "1574180000000000000"})
+    assert item.post.parent_id == "1574180000000000000"
+
+
 def test_a_twarc_csv_tweet_id_is_digits():
     """A stray byte after an id (a file damaged in transit) is not a tweet id."""
     damaged = "1440716848299872269\xff\x00"

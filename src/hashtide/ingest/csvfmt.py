@@ -202,16 +202,24 @@ def id_problem(value: str) -> str | None:
     return None
 
 
-def references_problem(values: dict[str, str | None], columns: tuple[str, ...]) -> str | None:
+def references_problem(values: dict[str, str | None], columns: tuple[str, ...], post_id: str = "") -> str | None:
     """Why one of the ids in ``columns`` (parent, author...) is not one a spreadsheet left intact:
     a mangled parent id would tie unrelated posts to one invented parent.
 
+    Trailing zeros alone are not taken for damage when ``post_id``, the row's own id (already
+    found intact), has more than 15 digits: a number Excel changed in that row would show it too.
+    Genuine ids do end in zeros (1 account in 1,000 with an 18-digit id ends in 000), and every
+    retweet of such an account was rejected. Scientific notation is always damage.
+
     >>> references_problem({"parent_id": "1.4407E+18", "author_id": "12"}, ("author_id", "parent_id"))
     'id mangled by Excel (scientific notation): 1.4407E+18, in column parent_id'
+    >>> references_problem({"author_id": "889221137871360000"}, ("author_id",), post_id="1574186375729012744") is None
+    True
     """
+    kept = len(post_id) > 15 and _DIGITS.fullmatch(post_id) is not None
     for column in columns:
         value = values.get(column)
-        if value and (problem := id_problem(value)):
+        if value and (problem := id_problem(value)) and not (kept and _DIGITS.fullmatch(value)):
             return f"{problem}, in column {column}"
     return None
 
@@ -336,7 +344,7 @@ class TwarcCsv:
 
     def _post(self, row: dict[str, str]) -> Item:
         post_id = row.get("id", "")
-        problem = id_problem(post_id) or references_problem(row, self.ID_COLUMNS)
+        problem = id_problem(post_id) or references_problem(row, self.ID_COLUMNS, post_id)
         if problem:
             return Reject(problem)
         if not _DIGITS.fullmatch(post_id):
@@ -535,7 +543,7 @@ class MappedCsv:
         columns = self._columns_of(row)
         values = {key: row.get(column) or None for key, column in columns.items()}
         post_id = (values.pop("post_id", None) or "").strip()
-        problem = id_problem(post_id) or references_problem(values, _REFERENCE_COLUMNS)
+        problem = id_problem(post_id) or references_problem(values, _REFERENCE_COLUMNS, post_id)
         if problem:
             return Reject(problem)
         stamp = values.pop("created_at", None)

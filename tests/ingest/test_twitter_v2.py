@@ -189,6 +189,19 @@ def test_a_stream_problem_is_an_api_error_not_a_reject():
     assert not twitter_v2.sniff(other)
 
 
+def test_a_stream_disconnect_without_twarc_metadata_is_an_api_error():
+    """The filtered stream announces an operational disconnect as an ``errors`` list of problems;
+    only twarc2 adds ``__twarc`` to it, so a line saved by another client has neither that nor
+    ``meta``. An ``errors`` list of anything else is still not recognised."""
+    line = {"errors": [{"title": "operational-disconnect", "disconnect_type": "UpstreamOperationalDisconnect",
+                        "detail": "This stream has been disconnected upstream for operational reasons.",
+                        "type": "https://api.twitter.com/2/problems/operational-disconnect"}]}
+    assert twitter_v2.sniff(line) and not twitter_v1.sniff(line)
+    assert list(twitter_v2.read(line)) == [Skip("api_error")]
+    assert not twitter_v2.sniff({"errors": [{"message": "something else"}]})
+    assert not twitter_v2.sniff({"errors": []})
+
+
 def test_policy_placeholders_and_edits(v2_dir):
     t = tally(v2_dir, "twarccsv-media_policy_violation_on.jsonl")
     assert len(t.records) == 100 and len({p.author_id for p in t.posts}) == 1

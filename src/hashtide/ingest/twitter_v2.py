@@ -81,7 +81,11 @@ def sniff(doc: Any) -> bool:
     if "action" in doc and "id" in doc:
         return type(doc["action"]) is str and "created_at" in doc
     errors = doc.get("errors")
-    return type(errors) is list and ("__twarc" in doc or "meta" in doc) and not doc.keys() - _ERROR_PAGE_KEYS
+    if type(errors) is not list or doc.keys() - _ERROR_PAGE_KEYS:
+        return False
+    # a stream's own message has no meta or __twarc unless twarc2 wrote it (an operational
+    # disconnect: {"errors": [problem]}); then every entry must be one of the API's problems
+    return "__twarc" in doc or "meta" in doc or (bool(errors) and all(map(_is_problem_entry, errors)))
 
 
 _ERROR_PAGE_KEYS = frozenset({"errors", "meta", "__twarc", "includes", "matching_rules"})
@@ -91,6 +95,10 @@ _PROBLEM_TYPES = "https://api.twitter.com/2/problems/"
 def _is_problem(doc: dict) -> bool:
     kind = doc.get("type")
     return type(kind) is str and kind.startswith(_PROBLEM_TYPES) and "title" in doc and "data" not in doc
+
+
+def _is_problem_entry(error: Any) -> bool:
+    return type(error) is dict and _is_problem(error)
 
 
 # ---------------------------------------------------------------------------------------------

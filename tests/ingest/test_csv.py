@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 
 import msgspec
 import pytest
@@ -346,6 +347,35 @@ def test_early_twarc_csv_layout_is_read_as_tweets(tmp_path):
          ["metoo"], ["MeToo"], None, "en", 0, 0, "@origin yes #MeToo"),
     ]
     assert csvfmt.starts_with_twarc_header(_EARLY_TWARC_CSV.encode())
+
+
+def _twarc_row(**cells):
+    return {name: "" for name in csvfmt.TwarcCsv.REQUIRED} | {
+        "id": "1440716848299872269", "created_at": "2021-09-22T16:36:00.000Z", "author_id": "12345",
+        "author.username": "someone", "text": "first line\\nsecond #MeToo", "entities.hashtags": '["#MeToo"]',
+        "referenced_tweets.quoted.id": "1440700000000000002", "quoted_user_id": "404", "lang": "en"} | cells
+
+
+def test_twarc_csv_with_json_encoded_text_cells():
+    """--json-encode-text and --json-encode-all write every text cell as a JSON string, ids too,
+    and escape a newline the JSON way: every row of such a file was rejected as no tweet id."""
+    encoded = {name: json.dumps(value) if value else value for name, value in _twarc_row().items()}
+    encoded["text"] = json.dumps("first line\nsecond #MeToo \U0001F600")  # "\n", "\ud83d\ude00"
+    [item] = csvfmt.TWARC_CSV.read(encoded)
+    [plain] = csvfmt.TWARC_CSV.read(_twarc_row(text="first line\\nsecond #MeToo \U0001F600"))
+    assert msgspec.structs.asdict(item.post) == msgspec.structs.asdict(plain.post)
+    assert (item.post.post_id, item.post.text, item.post.kind) == (
+        "1440716848299872269", "first line\nsecond #MeToo \U0001F600", "quote")
+
+
+def test_twarc_csv_with_lists_as_python_reprs():
+    """--no-json-encode-lists writes a list as Python's repr, ['#MeToo'], which is not JSON: its
+    pieces were taken for tags ("['#metoo'"), and an early file's references were lost."""
+    [item] = csvfmt.TWARC_CSV.read(_twarc_row(**{"entities.hashtags": "['#MeToo', '#HowIWillChange']"}))
+    assert item.post.hashtag_forms == ["MeToo", "HowIWillChange"]
+    early = {name: value for name, value in _twarc_row().items() if not name.startswith("referenced_tweets.")}
+    [item] = csvfmt.TWARC_CSV.read(early | {"type": "", "referenced_tweets": "[{'type': 'retweeted', 'id': '17'}]"})
+    assert (item.post.kind, item.post.parent_id) == ("repost", "17")
 
 
 def test_intact_long_ids_and_bad_dates():

@@ -27,6 +27,7 @@ quarantine keeps those rows.)
 
 from __future__ import annotations
 
+import ast
 import csv
 import datetime as dt
 import io
@@ -299,13 +300,27 @@ def _tag_list(value: str | None) -> list[str]:
     if not value:
         return []
     if value[:1] == "[":
-        try:
-            tags = json.loads(value)
-        except ValueError:
-            tags = None
+        tags = _list_cell(value)
         if isinstance(tags, list):
             return [tag for tag in map(_entity_tag, tags) if tag is not None]
     return [t for t in regex.split(r"[\s,;|]+", value) if t]
+
+
+def _list_cell(value: str) -> Any:
+    """A list cell as twarc-csv wrote it: JSON, or with ``--no-json-encode-lists`` Python's repr
+    of the list (``['#MeToo']``), which is not JSON. None when it is neither.
+
+    >>> _list_cell('["#MeToo"]'), _list_cell("['#MeToo']"), _list_cell("[MeToo]")
+    (['#MeToo'], ['#MeToo'], None)
+    """
+    try:
+        return json.loads(value)
+    except ValueError:
+        pass
+    try:
+        return ast.literal_eval(value)  # literals only: never runs code
+    except Exception:  # not a literal (SyntaxError, ValueError), or too deeply nested
+        return None
 
 
 def _entity_tag(tag: Any) -> str | None:
@@ -340,9 +355,16 @@ class TwarcCsv:
                                           or all(name in row for name in self.EARLY_REQUIRED))
 
     def read(self, row: dict[str, str]) -> Iterator[Item]:
-        yield self._post(row if "referenced_tweets.retweeted.id" in row else _reference_columns(row))
+        # --json-encode-text and --json-encode-all write every text cell as a JSON string, the id
+        # too ("\"1440...\""); a tweet id is never quoted otherwise
+        encoded = row.get("id", "")[:1] == '"'
+        if encoded:
+            row = {name: _json_string(value) for name, value in row.items()}
+        if "referenced_tweets.retweeted.id" not in row:
+            row = _reference_columns(row)
+        yield self._post(row, escaped_newlines=not encoded)
 
-    def _post(self, row: dict[str, str]) -> Item:
+    def _post(self, row: dict[str, str], escaped_newlines: bool = True) -> Item:
         post_id = row.get("id", "")
         problem = id_problem(post_id) or references_problem(row, self.ID_COLUMNS, post_id)
         if problem:
@@ -353,8 +375,11 @@ class TwarcCsv:
         if created is None:
             return Reject(f"no valid created_at ({row.get('created_at')!r})")
         get = row.get
-        # twarc-csv writes a newline as the two characters "\n" and drops "\r"
-        text = (get("text") or "").replace("\\n", "\n")
+        # twarc-csv writes a newline as the two characters "\n" and drops "\r" (unless it
+        # JSON-encoded the text, which the JSON decoding undid)
+        text = get("text") or ""
+        if escaped_newlines:
+            text = text.replace("\\n", "\n")
         hashtags, forms = tag_columns(self._tag_forms(row, text))
         lang = get("lang") or None
         post = Post(platform="twitter", post_id=post_id, created_at=created,
@@ -419,10 +444,7 @@ def _reference_columns(row: dict[str, str]) -> dict[str, str]:
     """
     columns = dict.fromkeys(("referenced_tweets.retweeted.id", "referenced_tweets.replied_to.id",
                              "referenced_tweets.quoted.id", "retweeted_user_id", "quoted_user_id"), "")
-    try:
-        references = json.loads(row.get("referenced_tweets") or "[]")
-    except ValueError:
-        references = []
+    references = _list_cell(row.get("referenced_tweets") or "[]")
     for reference in references if isinstance(references, list) else []:
         if not isinstance(reference, dict) or not isinstance(reference.get("id"), str):
             continue
@@ -433,6 +455,18 @@ def _reference_columns(row: dict[str, str]) -> dict[str, str]:
             if kind != "replied_to" and isinstance(author, str):
                 columns[f"{kind}_user_id"] = author
     return row | columns
+
+
+def _json_string(value: str) -> str:
+    """A cell that holds a JSON string, decoded; any other cell as it is."""
+    if len(value) < 2 or value[0] != '"' or value[-1] != '"':
+        return value
+    try:
+        decoded = json.loads(value)
+        decoded.encode("utf-8")  # a lone surrogate escape ("\\ud83d") is no text to store
+    except (ValueError, AttributeError):  # UnicodeEncodeError is a ValueError; not a string
+        return value
+    return decoded
 
 
 # pandas writes True/False, JSON true/false, and Excel, which reads them as booleans, saves TRUE/FALSE

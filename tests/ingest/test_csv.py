@@ -83,6 +83,18 @@ def test_semicolons_as_excel_saves_csv_where_the_decimal_mark_is_a_comma():
         ({"id": "2", "created_at": "2017-10-16 09:01:00", "text": "oui"}, None)]
 
 
+def test_lines_ending_in_cr_alone_as_excel_for_mac_saves_them():
+    """Excel 2011 for Mac's "CSV (Macintosh)" ends lines in CR alone: the file was one header line
+    of many rows ("malformed CSV"). Offsets and line numbers stay the file's."""
+    data = b'id,created_at,text\r1,2017-10-15 20:21:00,"#MeToo\ryes"\r2,2017-10-15 20:22:00,#iHave\r'
+    second = data.index(b"2,")
+    found = rows(data)
+    assert [(line, offset, row["text"], error) for line, offset, _, row, error in found] == [
+        (2, 19, "#MeToo\nyes", None), (4, second, "#iHave", None)]
+    assert [raw for _, _, raw, _, _ in found] == [data[19:second].replace(b"\r", b"\n"),
+                                                  data[second:].replace(b"\r", b"\n")]
+
+
 def test_tabs_and_windows_1252():
     [(_, _, _, row, error)] = rows("id\ttext\n1\tcaf\xe9\n".encode("cp1252"))
     assert error is None and row == {"id": "1", "text": "café"}

@@ -80,6 +80,9 @@ def iter_rows(stream: BinaryIO) -> Iterator[Row]:
     """
     buffered = stream if hasattr(stream, "peek") else io.BufferedReader(stream, 1 << 20)
     buffered = utf8_text(buffered)
+    head = buffered.peek(1 << 16)
+    if b"\r" in head and b"\n" not in head:
+        buffered = io.BufferedReader(_CrAsLf(buffered), 1 << 20)
     header: list[str] | None = None
     dialect: type[csv.Dialect] = csv.excel
     for line, offset, raw, error in _records(buffered):
@@ -100,6 +103,22 @@ def iter_rows(stream: BinaryIO) -> Iterator[Row]:
         if not raw.strip(b"\r\n"):
             continue  # a blank line separates nothing: not a record
         yield _row(line, offset, raw, error, header, dialect)
+
+
+class _CrAsLf(io.RawIOBase):
+    """Text whose lines end in CR alone (classic Mac OS; Excel 2011 for Mac's "CSV (Macintosh)")
+    read with LF in their place, byte for byte, so offsets and line numbers stay the file's."""
+
+    def __init__(self, stream: io.BufferedReader):
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self._stream.read1(len(buffer)).replace(b"\r", b"\n")
+        buffer[:len(data)] = data
+        return len(data)
 
 
 class _ExcelSemicolon(csv.excel):

@@ -93,6 +93,9 @@ def test_lines_ending_in_cr_alone_as_excel_for_mac_saves_them():
         (2, 19, "#MeToo\nyes", None), (4, second, "#iHave", None)]
     assert [raw for _, _, raw, _, _ in found] == [data[19:second].replace(b"\r", b"\n"),
                                                   data[second:].replace(b"\r", b"\n")]
+    # its other trait: text not in UTF-8 is in Mac Roman, not Windows-1252 ("é" is byte 0x8e)
+    [(*_, row, error)] = rows("id,created_at,text\r1,2017-10-15 20:21:00,#Médecins\r".encode("mac_roman"))
+    assert (row["text"], error) == ("#Médecins", None)
 
 
 def test_tabs_and_windows_1252():

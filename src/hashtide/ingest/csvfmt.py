@@ -81,8 +81,10 @@ def iter_rows(stream: BinaryIO) -> Iterator[Row]:
     buffered = stream if hasattr(stream, "peek") else io.BufferedReader(stream, 1 << 20)
     buffered = utf8_text(buffered)
     head = buffered.peek(1 << 16)
+    legacy = "cp1252"  # Excel on Windows saves "CSV" in the ANSI code page
     if b"\r" in head and b"\n" not in head:
         buffered = io.BufferedReader(_CrAsLf(buffered), 1 << 20)
+        legacy = "mac_roman"  # and Excel for Mac, which ends lines in CR alone, in Mac Roman
     header: list[str] | None = None
     dialect: type[csv.Dialect] = csv.excel
     for line, offset, raw, error in _records(buffered):
@@ -91,7 +93,7 @@ def iter_rows(stream: BinaryIO) -> Iterator[Row]:
                 raw = raw[len(BOM):]
             if not raw.strip():
                 continue
-            text, problem = _decode(raw)
+            text, problem = _decode(raw, legacy)
             if problem is None:
                 dialect = _dialect(raw)
                 fields, problem = _fields(text, dialect)
@@ -102,12 +104,12 @@ def iter_rows(stream: BinaryIO) -> Iterator[Row]:
             continue
         if not raw.strip(b"\r\n"):
             continue  # a blank line separates nothing: not a record
-        yield _row(line, offset, raw, error, header, dialect)
+        yield _row(line, offset, raw, error, header, dialect, legacy)
 
 
 class _CrAsLf(io.RawIOBase):
-    """Text whose lines end in CR alone (classic Mac OS; Excel 2011 for Mac's "CSV (Macintosh)")
-    read with LF in their place, byte for byte, so offsets and line numbers stay the file's."""
+    """Text whose lines end in CR alone (classic Mac OS; Excel for Mac's "CSV (Macintosh)") read
+    with LF in their place, byte for byte, so offsets and line numbers stay the file's."""
 
     def __init__(self, stream: io.BufferedReader):
         self._stream = stream
@@ -161,13 +163,14 @@ def _records(stream: BinaryIO) -> Iterator[tuple[int, int, bytes, str | None]]:
         yield start_line, start_offset, b"".join(pending), "unterminated quoted field at end of file"
 
 
-def _decode(raw: bytes) -> tuple[str, str | None]:
+def _decode(raw: bytes, legacy: str = "cp1252") -> tuple[str, str | None]:
+    """The text of ``raw``: UTF-8, else the ``legacy`` code page a spreadsheet saved it in."""
     try:
         return raw.decode("utf-8"), None
     except UnicodeDecodeError:
         pass
-    try:  # Excel on Windows saves "CSV" in the ANSI code page
-        return raw.decode("cp1252"), None
+    try:
+        return raw.decode(legacy), None
     except UnicodeDecodeError as exc:
         return "", f"not UTF-8 or Windows-1252 text ({exc.reason} at byte {exc.start})"
 
@@ -183,10 +186,10 @@ def _fields(text: str, dialect: type[csv.Dialect]) -> tuple[list[str], str | Non
 
 
 def _row(line: int, offset: int, raw: bytes, error: str | None, header: list[str],
-         dialect: type[csv.Dialect]) -> Row:
+         dialect: type[csv.Dialect], legacy: str = "cp1252") -> Row:
     if error is not None:
         return line, offset, raw, dict.fromkeys(header, ""), error
-    text, problem = _decode(raw)
+    text, problem = _decode(raw, legacy)
     fields, problem = _fields(text, dialect) if problem is None else ([], problem)
     if problem is None and len(fields) != len(header):
         problem = f"row has {len(fields)} fields, the header {len(header)}"

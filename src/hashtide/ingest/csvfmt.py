@@ -20,9 +20,11 @@ Two readers turn rows into posts:
 Spreadsheets damage ids: Excel shows a long number as ``1.1846E+18`` and keeps 15 significant
 digits, so a saved file holds ``1.1846E+18`` or ``1184612345678900000``. Such ids would merge
 distinct posts (or tie posts to one invented parent or author); a row with one in any id column
-is rejected with the reason and the column, never stored. A twarc2 csv tweet id is digits. (A
-genuine 19-digit id ends in four zeros once in 10,000: a price paid for never merging; the
-quarantine keeps those rows.)
+is rejected with the reason and the column, never stored, unless another id of the row shows its
+digits kept (:func:`row_problem`). A twarc2 csv tweet id is digits. (A genuine id ending in zeros
+in a row with no such witness is rejected too: a price paid for never merging; the quarantine
+keeps those rows.) The twarc-csv versions read, and what each wrote differently (hashtag objects,
+JSON-encoded cells, Python list reprs, the pre-0.5 reference list), are in docs/formats.md.
 """
 
 from __future__ import annotations

@@ -412,3 +412,110 @@ def test_mapped_rows_never_raise(row):
     items = list(reader.read(row))
     assert len(items) == 1
     posts_to_arrow([i.post for i in items if isinstance(i, Record)])
+
+
+# twarc 1's utils/json2csv.py, later script: its header as written (DocNow/twarc); rows invented
+_JSON2CSV_HEADER = (
+    "id,tweet_url,created_at,parsed_created_at,user_screen_name,text,tweet_type,coordinates,hashtags,media,urls,"
+    "favorite_count,in_reply_to_screen_name,in_reply_to_status_id,in_reply_to_user_id,lang,place,possibly_sensitive,"
+    "retweet_count,retweet_or_quote_id,retweet_or_quote_screen_name,retweet_or_quote_user_id,source,user_id,"
+    "user_created_at,user_default_profile_image,user_description,user_favourites_count,user_followers_count,"
+    "user_friends_count,user_listed_count,user_location,user_name,user_statuses_count,user_time_zone,user_urls,"
+    "user_verified")
+
+
+def _json2csv_row(tweet_id, handle, user_id, text, kind, tags="", likes="0", reply=("", ""), subject=("", ""),
+                  created="Sun Oct 15 20:21:00 +0000 2017", url=None, retweets="0", lang="en"):
+    url = f"https://twitter.com/{handle}/status/{tweet_id}" if url is None else url
+    cells = [tweet_id, url, created, "2017-10-15 20:21:00+00:00", handle, text, kind, "", tags, "", "", likes,
+             "", reply[0], reply[1], lang, "Paris, France" if kind == "original" else "", "False", retweets,
+             subject[0], "", subject[1], "<a>Twitter Web Client</a>", user_id, "Wed Apr 01 10:00:00 +0000 2009",
+             "False", "", "3", "4200" if user_id == "12" else "7", "1", "0", "Paris", handle.title(), "9", "",
+             "", "True" if user_id == "12" else "False"]
+    out = io.StringIO()
+    csv.writer(out).writerow(cells)
+    return out.getvalue()
+
+
+def _ingested(tmp_path, name, content):
+    from hashtide.corpus import Corpus
+    from hashtide.ingest import ingest
+
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with Corpus.open(tmp_path / f"{name}.duckdb") as corpus:
+        report = ingest(corpus, [str(path)])
+        rows = corpus.con.execute(
+            "select post_id, platform, author_id, author_handle, author_followers, kind, parent_id, parent_author_id,"
+            " root_id, hashtags, hashtag_forms, lang, likes, reposts, text from posts order by post_id").fetchall()
+        users = corpus.con.execute("select user_id, handle, followers, verified from users order by 1").fetchall()
+        quarantined = [r for (r,) in corpus.con.execute("select reason from quarantine").fetchall()]
+    return report, rows, users, quarantined
+
+
+def test_twarc1_json2csv_layout_is_read_as_tweets(tmp_path):
+    """twarc 1's json2csv, the CSV of the #MeToo years, was a mapped CSV: platform "other", every
+    post "original", no handle. Its kinds, parents and authors are now read as the v1.1 JSON
+    reader reads the statuses; an id ending in zeros that its own URL vouches for is kept."""
+    content = "\n".join([
+        _JSON2CSV_HEADER,
+        _json2csv_row("919659278123409408", "origin", "12", "If you've been... #MeToo", "original", "MeToo",
+                      likes="9", retweets="5"),
+        _json2csv_row("919660000000000000", "fan", "34", "If you've been... #MeToo", "retweet", "MeToo",
+                      likes="9", retweets="5", subject=("919659278123409408", "12")),
+        _json2csv_row("919661111111111111", "replier", "56", "@origin yes #metoo #IHave", "reply", "metoo IHave",
+                      reply=("919659278123409408", "12")),
+        _json2csv_row("919662222222222222", "quoter", "78", "this ↓", "quote", subject=("919659278123409408", "12"),
+                      lang="und"),
+        _json2csv_row("919663333333333333", "odd", "90", "?", "thread"),
+        _json2csv_row("9.19664E+17", "excel", "91", "damaged", "original", url="https://twitter.com/excel/status/1"),
+        _json2csv_row("919665000000000000", "zeros", "93", "quiet", "original"),
+        _json2csv_row("919666000000000000", "unvouched", "94", "quiet", "original", url=""),
+    ]) + "\n"
+    report, rows, users, quarantined = _ingested(tmp_path, "json2csv.csv", content)
+    assert (report.records, report.ingested, report.rejected) == (8, 5, 3)
+    assert sorted(quarantined) == ["id mangled by Excel (digits lost beyond the 15th): 919666000000000000",
+                                   "id mangled by Excel (scientific notation): 9.19664E+17",
+                                   "unknown tweet_type 'thread'"]
+    assert rows == [
+        ("919659278123409408", "twitter", "12", "origin", 4200, "original", None, None, "919659278123409408",
+         ["metoo"], ["MeToo"], "en", 9, 5, "If you've been... #MeToo"),
+        ("919660000000000000", "twitter", "34", "fan", 7, "repost", "919659278123409408", "12", "919660000000000000",
+         ["metoo"], ["MeToo"], "en", 0, 5, "If you've been... #MeToo"),
+        ("919661111111111111", "twitter", "56", "replier", 7, "reply", "919659278123409408", "12", None,
+         ["metoo", "ihave"], ["metoo", "IHave"], "en", 0, 0, "@origin yes #metoo #IHave"),
+        ("919662222222222222", "twitter", "78", "quoter", 7, "quote", "919659278123409408", "12", "919662222222222222",
+         [], [], None, 0, 0, "this ↓"),
+        ("919665000000000000", "twitter", "93", "zeros", 7, "original", None, None, "919665000000000000",
+         [], [], "en", 0, 0, "quiet"),
+    ]
+    assert users == [("12", "origin", 4200, True), ("34", "fan", 7, False), ("56", "replier", 7, False),
+                     ("78", "quoter", 7, False), ("93", "zeros", 7, False)]
+    assert csvfmt.starts_with_twarc_header(content.encode())
+
+
+def test_the_earlier_json2csv_layout_has_kinds_from_its_reply_and_retweet_columns(tmp_path):
+    """The earlier script (``reweet_id`` [sic], no ``tweet_type`` or ``user_id``): authors by
+    handle only, a reply by its ``in_reply_to_status_id``, a retweet by ``reweet_id``."""
+    header = ("coordinates,created_at,hashtags,media,urls,favorite_count,id,in_reply_to_screen_name,"
+              "in_reply_to_status_id,in_reply_to_user_id,lang,place,possibly_sensitive,retweet_count,reweet_id,"
+              "retweet_screen_name,source,text,tweet_url,user_created_at,user_screen_name,user_default_profile_image,"
+              "user_description,user_favourites_count,user_followers_count,user_friends_count,user_listed_count,"
+              "user_location,user_name,user_statuses_count,user_time_zone,user_urls,user_verified")
+
+    def row(tweet_id, handle, text, reply="", reply_user="", retweeted=""):
+        return (f",Sat Mar 10 14:03:15 +0000 2018,MeToo,,,0,{tweet_id},,{reply},{reply_user},en,,,2,{retweeted},,web,"
+                f"{text},https://twitter.com/{handle}/status/{tweet_id},Sat Aug 05 22:08:25 +0000 2017,{handle},False,"
+                ",0,25,76,0,Ocala,Name,23,,,False")
+
+    content = "\n".join([header, row("972472958596866048", "a", "#MeToo"),
+                         row("972472958596866049", "b", "@a #MeToo", reply="972472958596866048", reply_user="777"),
+                         row("972472958596866050", "c", "RT @a: #MeToo", retweeted="972472958596866048")]) + "\n"
+    report, rows, users, _ = _ingested(tmp_path, "early-json2csv.csv", content)
+    assert (report.records, report.ingested, report.rejected) == (3, 3, 0)
+    assert [(r[0], r[1], r[2], r[3], r[5], r[6], r[7]) for r in rows] == [
+        ("972472958596866048", "twitter", None, "a", "original", None, None),
+        ("972472958596866049", "twitter", None, "b", "reply", "972472958596866048", "777"),
+        ("972472958596866050", "twitter", None, "c", "repost", "972472958596866048", None),
+    ]
+    assert users == []  # no account id to key a profile by

@@ -5,7 +5,7 @@ lines up to the one that closes its quotes (RFC 4180: a field in double quotes m
 ``""`` is a quote), so the raw bytes, first line number and byte offset of every row are exact and
 memory is bounded by the longest row. The stdlib :mod:`csv` parser then splits the row's text.
 
-Two readers turn rows into posts:
+Three readers turn rows into posts:
 
 - :data:`TWARC_CSV` recognises the columns of ``twarc2 csv`` (the twarc-csv plugin,
   ``dataframe_converter.DEFAULT_TWEET_COLUMNS``) and gives the Twitter posts
@@ -13,6 +13,9 @@ Two readers turn rows into posts:
   it copies a retweet's text, entities and ``public_metrics`` from the retweeted tweet; a
   retweet's own counters are rebuilt as the API gives them (the original's ``retweet_count``,
   zero likes, replies and quotes). It writes a newline in a text as the two characters ``\\n``; they are turned back.
+- :data:`TWARC1_CSV` recognises the columns of twarc 1's ``utils/json2csv.py`` (v1.1 statuses)
+  and gives the posts :mod:`hashtide.ingest.twitter_v1` gives, less what that CSV does not keep
+  (:class:`Twarc1Csv`).
 - :class:`MappedCsv` maps schema columns to CSV columns (``--map created_at=date --map
   text=body``); a schema column not mapped is read from the CSV column of the same name when there
   is one. It needs ``post_id`` (or a column ``id``), ``created_at``, and ``text`` or ``hashtags``.
@@ -69,7 +72,7 @@ def starts_with_twarc_header(head: bytes) -> bool:
         header = next(csv.reader([first.removeprefix(BOM).decode("utf-8").rstrip("\r")]))
     except (UnicodeDecodeError, csv.Error, StopIteration):
         return False
-    return TWARC_CSV.sniff(dict.fromkeys(header))
+    return layout_of(dict.fromkeys(header)) is not None
 
 
 def iter_rows(stream: BinaryIO) -> Iterator[Row]:
@@ -227,7 +230,8 @@ def id_problem(value: str) -> str | None:
     return None
 
 
-def row_problem(post_id: str, values: dict[str, str | None], columns: tuple[str, ...]) -> str | None:
+def row_problem(post_id: str, values: dict[str, str | None], columns: tuple[str, ...],
+                vouched: bool = False) -> str | None:
     """Why the row's id, or one of its ids in ``columns`` (parent, author...), is not one a
     spreadsheet left intact: a mangled parent id would tie unrelated posts to one invented parent.
 
@@ -235,7 +239,8 @@ def row_problem(post_id: str, values: dict[str, str | None], columns: tuple[str,
     digits and is intact: Excel changes every number of a row alike. Genuine ids do end in zeros,
     far more often than 1 in 10^k: a tweet id's last 12 bits, a sequence within the millisecond,
     are mostly 0, so about 1 tweet id in 125 of 18 digits ends in 000 (5 of 455 in the v1.1 data
-    of 2016-2018), and an account's id does as often. Scientific notation is always damage.
+    of 2016-2018), and an account's id does as often. ``vouched``: the row shows the id's digits
+    kept in a text that Excel leaves alone (a tweet's URL). Scientific notation is always damage.
 
     >>> row_problem("7", {"parent_id": "1.4407E+18", "author_id": "12"}, ("author_id", "parent_id"))
     'id mangled by Excel (scientific notation): 1.4407E+18, in column parent_id'
@@ -245,7 +250,8 @@ def row_problem(post_id: str, values: dict[str, str | None], columns: tuple[str,
     'id mangled by Excel (digits lost beyond the 15th): 972472958584320000'
     """
     found = [("", post_id)] + [(column, values.get(column) or "") for column in columns]
-    kept = any(len(value) > 15 and _DIGITS.fullmatch(value) and value[15:].strip("0") for _, value in found)
+    kept = vouched or any(len(value) > 15 and _DIGITS.fullmatch(value) and value[15:].strip("0")
+                          for _, value in found)
     for column, value in found:
         if (value or not column) and (problem := id_problem(value)) and not (kept and _DIGITS.fullmatch(value)):
             return f"{problem}, in column {column}" if column else problem
@@ -502,6 +508,103 @@ _TWARC_ENTITIES = ("entities.annotations", "entities.cashtags", "entities.mentio
 TWARC_CSV = TwarcCsv()
 
 
+class Twarc1Csv:
+    """The column layout of twarc 1's ``utils/json2csv.py`` (v1.1 statuses, the tool of the #MeToo
+    years; DocNow's TweetSets exports the same columns), read as Twitter posts as
+    :mod:`hashtide.ingest.twitter_v1` reads the statuses it was made from, except what the CSV does
+    not keep: a place's country (it keeps the place's name), counters beyond likes and retweets,
+    and the retweeted or quoted posts themselves.
+
+    Two generations of the script: the later one names the kind (``tweet_type``: original,
+    reply, retweet, quote) and the author's id (``user_id``), and writes the retweeted or quoted
+    post's id and author (``retweet_or_quote_id``, once misspelt ``reweet_or_quote_id``); the
+    earlier one has ``reweet_id`` [sic] for a retweet only, no author id (the author is known by
+    handle alone) and no kind: a reply has ``in_reply_to_status_id``, a retweet ``reweet_id``, and
+    a quote reads as an original. For a retweet, the later script wrote the retweeted post's full
+    text, hashtags and likes; the API gives a retweet no likes of its own, so they are zero, as the
+    JSON reader has them.
+    """
+
+    NAME = "twarc1-json2csv"
+    COMMON = ("id", "created_at", "text", "hashtags", "user_screen_name", "in_reply_to_status_id",
+              "retweet_count")
+    ID_COLUMNS = ("user_id", "in_reply_to_status_id", "in_reply_to_user_id", "retweet_or_quote_id",
+                  "reweet_or_quote_id", "retweet_or_quote_user_id", "reweet_id")
+    KINDS = {"original": "original", "reply": "reply", "retweet": "repost", "quote": "quote"}
+
+    def sniff(self, row: Any) -> bool:
+        return (isinstance(row, dict) and all(name in row for name in self.COMMON)
+                and ("tweet_type" in row or "reweet_id" in row))
+
+    def read(self, row: dict[str, str]) -> Iterator[Item]:
+        yield self._post(row)
+
+    def _post(self, row: dict[str, str]) -> Item:
+        get = row.get
+        post_id = get("id", "")
+        # the tweet's URL is text, which Excel keeps: it shows the id's digits are the tweet's
+        vouched = bool(post_id) and (get("tweet_url") or "").endswith(f"/status/{post_id}")
+        problem = row_problem(post_id, row, self.ID_COLUMNS, vouched)
+        if problem:
+            return Reject(problem)
+        if not _DIGITS.fullmatch(post_id):
+            return Reject(f"not a tweet id: {post_id!r}")
+        created = parse_time(get("created_at") or "") or parse_time(get("parsed_created_at") or "")
+        if created is None:
+            return Reject(f"no valid created_at ({get('created_at')!r})")
+        kind, parent_id, parent_author_id = self._reference(row)
+        if kind is None:
+            return Reject(f"unknown tweet_type {get('tweet_type')!r}")
+        text = get("text") or ""
+        hashtags, forms = tag_columns(_tag_list(get("hashtags")))
+        lang = get("lang") or None
+        post = Post(platform="twitter", post_id=post_id, created_at=created, author_id=get("user_id") or None,
+                    author_handle=get("user_screen_name") or None,
+                    author_followers=_int(get("user_followers_count")), text=text,
+                    lang=None if lang in NO_LANGUAGE else lang, hashtags=hashtags, hashtag_forms=forms,
+                    kind=kind, parent_id=parent_id, parent_author_id=parent_author_id,
+                    root_id=None if kind == "reply" else post_id,
+                    likes=_int(get("favorite_count")), reposts=_int(get("retweet_count")))
+        if kind == "repost" and post.likes is not None:
+            post.likes = 0
+        users = [self._user(row)] if post.author_id else []
+        return Record(post, [], users)
+
+    def _reference(self, row: dict[str, str]) -> tuple[str | None, str | None, str | None]:
+        """(kind, parent_id, parent_author_id) of a row; kind None for a ``tweet_type`` unknown."""
+        get = row.get
+        if "tweet_type" not in row:  # the earlier script
+            if get("in_reply_to_status_id"):
+                return "reply", get("in_reply_to_status_id"), get("in_reply_to_user_id") or None
+            if get("reweet_id"):
+                return "repost", get("reweet_id"), None
+            return "original", None, None
+        kind = self.KINDS.get((get("tweet_type") or "").strip())
+        if kind == "reply":
+            return kind, get("in_reply_to_status_id") or None, get("in_reply_to_user_id") or None
+        if kind in ("repost", "quote"):
+            subject = get("retweet_or_quote_id") or get("reweet_or_quote_id") or None
+            return kind, subject, get("retweet_or_quote_user_id") or None
+        return kind, None, None
+
+    @staticmethod
+    def _user(row: dict[str, str]) -> User:
+        get = row.get
+        return User(platform="twitter", user_id=get("user_id"), handle=get("user_screen_name") or None,
+                    name=get("user_name") or None, followers=_int(get("user_followers_count")),
+                    location=get("user_location") or None, created_at=parse_time(get("user_created_at") or ""),
+                    verified=_BOOLEANS.get((get("user_verified") or "").lower()))
+
+
+TWARC1_CSV = Twarc1Csv()
+LAYOUTS = (TWARC_CSV, TWARC1_CSV)
+
+
+def layout_of(row: Any) -> TwarcCsv | Twarc1Csv | None:
+    """The known layout whose columns ``row`` (a header's dict) has, else None."""
+    return next((layout for layout in LAYOUTS if layout.sniff(row)), None)
+
+
 # ---------------------------------------------------------------------------------------------
 # Mapped columns
 
@@ -549,7 +652,7 @@ def header_problem(header: list[str], mapping: dict[str, str] | None) -> str | N
     >>> header_problem(["id", "date", "body"], {"created_at": "date", "text": "body"}) is None
     True
     """
-    if mapping is None and TWARC_CSV.sniff(dict.fromkeys(header)):
+    if mapping is None and layout_of(dict.fromkeys(header)) is not None:
         return None
     _, problems = resolve(header, mapping)
     if not problems:

@@ -261,8 +261,9 @@ def _read_csv(stream, label: str, mapping: dict[str, str] | None, platform: str,
             if row is None and error is not None and not sink.recognised:
                 raise IngestError(f"{label}, line {line}: {error}")
             header = list(row) if row else []
-            if not mapping and csvfmt.TWARC_CSV.sniff(row):
-                reader = csvfmt.TWARC_CSV
+            layout = None if mapping else csvfmt.layout_of(row)
+            if layout is not None:
+                reader = layout
             else:  # an explicit mapping, or a header that already names the post columns
                 problem = csvfmt.header_problem(header, mapping)
                 if problem:

@@ -519,3 +519,10 @@ def test_the_earlier_json2csv_layout_has_kinds_from_its_reply_and_retweet_column
         ("972472958596866050", "twitter", None, "c", "repost", "972472958596866048", None),
     ]
     assert users == []  # no account id to key a profile by
+
+
+def test_a_hashtags_cell_nested_too_deeply_is_no_list_and_no_crash():
+    """json.loads raises RecursionError, not ValueError, on 100,000 '[': the row was set aside as
+    a "reader error (RecursionError ...)"."""
+    assert csvfmt._list_cell("[" * 100_000) is None
+    assert csvfmt._tag_list("[" * 100_000 + " #MeToo") == ["[" * 100_000, "#MeToo"]

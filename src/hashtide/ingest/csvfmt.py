@@ -348,7 +348,7 @@ def _list_cell(value: str) -> Any:
     """
     try:
         return json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply to read
         pass
     try:
         return ast.literal_eval(value)  # literals only: never runs code

@@ -225,14 +225,33 @@ def tag_columns(forms: Iterable[str]) -> tuple[list[str], list[str]]:
 # Times
 
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+_FIRST_US = (_dt.date.min.toordinal() - _dt.date(1970, 1, 1).toordinal()) * 86_400_000_000
+_LAST_US = (_dt.date.max.toordinal() - _dt.date(1970, 1, 1).toordinal() + 1) * 86_400_000_000 - 1
 
 
 def micros(moment: _dt.datetime) -> int:
-    """Microseconds since the epoch; a naive datetime is taken as UTC."""
+    """Microseconds since the epoch; a naive datetime is taken as UTC. ValueError for a moment
+    outside the calendar once in UTC (:func:`in_calendar`).
+
+    >>> micros(_dt.datetime.fromisoformat("9999-12-31T23:00:00-05:00"))
+    Traceback (most recent call last):
+    ...
+    ValueError: a time outside the calendar (years 1 to 9999 in UTC)
+    """
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=_dt.timezone.utc)
     delta = moment - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return in_calendar((delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds)
+
+
+def in_calendar(us: int) -> int:
+    """``us`` (epoch microseconds) when it names a moment of years 1 to 9999 in UTC, else
+    ValueError. A client may write any time (Bluesky's ``createdAt``, "9999-12-31T23:00-05:00",
+    is in year 10000 once in UTC); stored, it could not be turned back into a date, and every
+    verb reading it would fail."""
+    if not _FIRST_US <= us <= _LAST_US:
+        raise ValueError("a time outside the calendar (years 1 to 9999 in UTC)")
+    return us
 
 
 def parse_iso(value: str) -> int:
@@ -272,7 +291,7 @@ def parse_epoch(value: float | int | str) -> int:
     >>> parse_epoch(1481328000.0)
     1481328000000000
     """
-    return round(float(value) * 1_000_000)
+    return in_calendar(round(float(value) * 1_000_000))
 
 
 def shifted(moment: _dt.datetime, by: _dt.timedelta) -> _dt.datetime:

@@ -337,3 +337,24 @@ def test_who_liked_or_reposted_a_post_is_a_skip_carrying_the_profiles():
     assert isinstance(shared, Skip) and shared.kind == "reposted_by"
     assert [(u.user_id, u.handle) for u in shared.users] == [(OTHER, "ana.example.org")]
     assert items({"uri": uri, "likes": []})[0].kind == "likes"
+
+
+@pytest.mark.parametrize("created", ["9999-12-31T23:00:00-05:00", "0001-01-01T00:30:00+01:00"])
+def test_a_created_at_beyond_the_calendar_in_utc_is_no_time(created, tmp_path):
+    """'9999-12-31T23:00:00-05:00' is in year 10000 once in UTC: stored, it made `campaign` end in
+    an OverflowError and the dashboard answer 500 (found by the review)."""
+    import subprocess
+    import sys
+
+    bad, good = post_record(), post_record()
+    bad["createdAt"] = created
+    lines = [event("app.bsky.feed.post", bad, rkey="3l3qo2vutsw2b"), event("app.bsky.feed.post", good, rkey="3l3qo2vutsw2c")]
+    source = tmp_path / "events.jsonl"
+    source.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    corpus = str(tmp_path / "c.duckdb")
+    run = lambda *args: subprocess.run([sys.executable, "-m", "hashtide", *args], capture_output=True, text=True,  # noqa: E731
+                                       timeout=120)
+    ingested = run("ingest", str(source), "-c", corpus, "--json")
+    assert json.loads(ingested.stdout)["ingested"] == 2, ingested.stderr  # the bad one keeps time_us
+    sheet = run("campaign", "#MeToo", "-c", corpus, "--json")
+    assert sheet.returncode == 0 and json.loads(sheet.stdout)["posts"] == 2, sheet.stderr

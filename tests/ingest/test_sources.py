@@ -275,6 +275,18 @@ def test_a_pretty_array_interrupted_keeps_its_whole_elements_and_reads_on():
         (4, None, "not JSON (a line of plain text)"), (5, {"c": 3}, None)]
 
 
+@pytest.mark.parametrize("elements", [1, 3])
+def test_a_pretty_array_cut_right_after_an_element_keeps_it(elements):
+    """Cut after a whole element, before its comma or the closing bracket (what a buffered writer
+    leaves): that element was quarantined as truncated, and a one-element array rejected whole."""
+    values = [{"id": str(i), "n": [i]} for i in range(elements)]
+    whole = json.dumps(values, indent=2).encode()
+    data = whole[: whole.rindex(b"}") + 1] + b"\n"
+    found = docs(data)
+    assert [(d.value, d.error) for d in found] == [(v, None) for v in values]
+    assert all(data[d.offset: d.offset + len(d.raw)] == d.raw for d in found)
+
+
 def test_a_pretty_array_with_no_whole_element_stays_one_bad_document():
     data = b'[\n  {"a": 1,\n'
     [found] = docs(data)

@@ -522,10 +522,12 @@ _SEPARATOR = re.compile(rb"\s*(?:,\s*)?")
 
 
 def _element(view: memoryview, at: int) -> tuple[int | None, Any]:
-    """(end, value) of the array element that starts at ``at``: a whole object or array followed
-    by more, else (None, None). The decoder reads the element and stops at the byte after it."""
+    """(end, value) of the array element that starts at ``at``: a whole object or array, followed
+    by more or by nothing (an array cut right after it), else (None, None). The decoder reads the
+    element and stops at the byte after it."""
     try:
-        _decode(view[at:])
+        value = _decode(view[at:])
+        return (len(view), value) if isinstance(value, (dict, list)) else (None, None)
     except JSON_ERRORS as exc:
         found = _TRAILING.search(str(exc))
         if found:

@@ -155,7 +155,7 @@ def test_twarc_csv_gives_the_posts_of_the_json_reader(twarc_csv, shared_data):
     assert csvfmt.TWARC_CSV.sniff(found[0][3]) and csvfmt.header_problem(list(found[0][3]), None) is None
     from_csv = {}
     for *_, row, _ in found:
-        [item] = csvfmt.TWARC_CSV.read(row)
+        [item] = csvfmt.TwarcCsv().read(row)
         from_csv[item.post.post_id] = item.post
     from_json = {}
     for line in (shared_data / V2 / "twarccsv-flat.jsonl").read_bytes().splitlines():
@@ -253,7 +253,7 @@ def test_excel_mangled_ids_are_rejected(value, reason):
     reader = csvfmt.MappedCsv({"created_at": "date", "text": "body"})
     [item] = reader.read({"id": value, "date": "2017-10-15 20:21:00", "body": "x"})
     assert item == Reject(reason)
-    [item] = csvfmt.TWARC_CSV.read({name: "" for name in csvfmt.TwarcCsv.REQUIRED} | {
+    [item] = csvfmt.TwarcCsv().read({name: "" for name in csvfmt.TwarcCsv.REQUIRED} | {
         "id": value, "created_at": "2017-10-15T20:21:00.000Z"})
     assert item == Reject(reason)
 
@@ -264,37 +264,56 @@ def test_a_mangled_reference_rejects_the_row(column):
     invented parent, 1.4407E+18."""
     row = {name: "" for name in csvfmt.TwarcCsv.REQUIRED} | {
         "id": "1184612345678901234", "created_at": "2017-10-15T20:21:00.000Z", column: "1.4407E+18"}
-    [item] = csvfmt.TWARC_CSV.read(row)
+    [item] = csvfmt.TwarcCsv().read(row)
     assert item == Reject(f"id mangled by Excel (scientific notation): 1.4407E+18, in column {column}")
     [item] = csvfmt.MappedCsv({"created_at": "date", "text": "body"}).read(
         {"id": "7", "date": "2017-10-15 20:21:00", "body": "x", "parent_id": "1.4407E+18"})
     assert item == Reject("id mangled by Excel (scientific notation): 1.4407E+18, in column parent_id")
 
 
-def test_ids_ending_in_zeros_are_kept_when_another_long_id_of_the_row_is_intact():
+def test_ids_ending_in_zeros_are_kept_in_a_column_seen_intact():
     """Real ids end in zeros: a tweet id's last 12 bits are mostly 0, so about 1 in 125 ids of 18
     digits end in 000 (5 of 455 in the v1.1 test data), and an account of the twarc-csv test data
-    had every retweet of it rejected. Excel changes every number of a row alike: one intact id of
-    more than 15 digits in the row says its zeros are real; without one, they are damage."""
+    had every retweet of it rejected. Excel formats a whole column alike: once a column of the
+    file has shown a long id with its digits kept, its ids ending in zeros are real."""
+    reader = csvfmt.TwarcCsv()
     row = {name: "" for name in csvfmt.TwarcCsv.REQUIRED} | {
         "id": "1574186375729012744", "created_at": "2022-09-25T23:57:32.000Z", "author_id": "1234567",
         "referenced_tweets.retweeted.id": "1574180000000000123", "retweeted_user_id": "889221137871360000"}
-    [item] = csvfmt.TWARC_CSV.read(row)
+    [item] = reader.read(row)
+    assert item == Reject("id mangled by Excel (digits lost beyond the 15th): 889221137871360000, "
+                          "in column retweeted_user_id")
+    [item] = reader.read(row | {"retweeted_user_id": "889221137871361234"})
+    assert item.post.parent_author_id == "889221137871361234"
+    [item] = reader.read(row)  # the column has shown its digits kept
     assert (item.post.kind, item.post.parent_author_id) == ("repost", "889221137871360000")
-    [item] = csvfmt.TWARC_CSV.read(row | {"id": "972472958584320000"})
+    [item] = reader.read(row | {"id": "972472958584320000"})
     assert item.post.post_id == "972472958584320000"
-    [item] = csvfmt.TWARC_CSV.read(row | {"id": "972472958584320000", "referenced_tweets.retweeted.id": ""})
+    [item] = csvfmt.TwarcCsv().read(row | {"id": "972472958584320000", "retweeted_user_id": "889221137871361234"})
     assert item == Reject("id mangled by Excel (digits lost beyond the 15th): 972472958584320000")
-    [item] = csvfmt.MappedCsv({"created_at": "date", "text": "body"}).read(
-        {"id": "1574186375729012744", "date": "2022-09-25 23:57:32", "body": "x", "parent_id": "1574180000000000000"})
-    assert item.post.parent_id == "1574180000000000000"
+
+
+def test_an_id_column_imported_as_text_vouches_for_no_other():
+    """The review's case: a user imports the id column as text and leaves the others to Excel,
+    which rounds every author and parent id. One intact id in the row once cleared them all, and
+    posts were tied to invented parents."""
+    reader = csvfmt.TwarcCsv()
+    row = {name: "" for name in csvfmt.TwarcCsv.REQUIRED} | {
+        "created_at": "2022-09-25T23:57:32.000Z", "author_id": "1234567"}
+    for n in range(3):
+        [item] = reader.read(row | {"id": f"157418637572901274{n}", "referenced_tweets.replied_to.id": f"15741800000000{n}0000"})
+        assert isinstance(item, Reject) and "in column referenced_tweets.replied_to.id" in item.reason
+    mapped = csvfmt.MappedCsv({"created_at": "date", "text": "body"})
+    [item] = mapped.read({"id": "1574186375729012744", "date": "2022-09-25 23:57:32", "body": "x",
+                          "parent_id": "1574180000000000000"})
+    assert isinstance(item, Reject) and "in column parent_id" in item.reason
 
 
 def test_a_twarc_csv_tweet_id_is_digits():
     """A stray byte after an id (a file damaged in transit) is not a tweet id."""
     damaged = "1440716848299872269\xff\x00"
     row = {name: "" for name in csvfmt.TwarcCsv.REQUIRED} | {"id": damaged, "created_at": "2017-10-15T20:21:00.000Z"}
-    [item] = csvfmt.TWARC_CSV.read(row)
+    [item] = csvfmt.TwarcCsv().read(row)
     assert item == Reject(f"not a tweet id: {damaged!r}")
 
 
@@ -309,7 +328,7 @@ def test_twarc_csv_hashtags_as_tags_or_as_entity_objects(cell):
         "id": "1440716848299872269", "created_at": "2021-09-22T16:36:00.000Z", "author_id": "12345",
         "text": "@someone #MeToo #HowIWillChange", "entities.hashtags": cell,
         "entities.mentions": '[{"start": 0, "end": 8, "username": "someone"}]'}
-    [item] = csvfmt.TWARC_CSV.read(row)
+    [item] = csvfmt.TwarcCsv().read(row)
     assert (item.post.hashtags, item.post.hashtag_forms) == (["metoo", "howiwillchange"], ["MeToo", "HowIWillChange"])
 
 
@@ -319,7 +338,7 @@ def test_twarc_csv_verified_as_pandas_or_excel_writes_it(cell, verified):
     row = {name: "" for name in csvfmt.TwarcCsv.REQUIRED} | {
         "id": "1440716848299872269", "created_at": "2021-09-22T16:36:00.000Z", "author_id": "12345",
         "text": "#MeToo", "author.verified": cell}
-    [item] = csvfmt.TWARC_CSV.read(row)
+    [item] = csvfmt.TwarcCsv().read(row)
     assert [user.verified for user in item.users] == [verified]
 
 
@@ -378,8 +397,8 @@ def test_twarc_csv_with_json_encoded_text_cells():
     and escape a newline the JSON way: every row of such a file was rejected as no tweet id."""
     encoded = {name: json.dumps(value) if value else value for name, value in _twarc_row().items()}
     encoded["text"] = json.dumps("first line\nsecond #MeToo \U0001F600")  # "\n", "\ud83d\ude00"
-    [item] = csvfmt.TWARC_CSV.read(encoded)
-    [plain] = csvfmt.TWARC_CSV.read(_twarc_row(text="first line\\nsecond #MeToo \U0001F600"))
+    [item] = csvfmt.TwarcCsv().read(encoded)
+    [plain] = csvfmt.TwarcCsv().read(_twarc_row(text="first line\\nsecond #MeToo \U0001F600"))
     assert msgspec.structs.asdict(item.post) == msgspec.structs.asdict(plain.post)
     assert (item.post.post_id, item.post.text, item.post.kind) == (
         "1440716848299872269", "first line\nsecond #MeToo \U0001F600", "quote")
@@ -388,10 +407,10 @@ def test_twarc_csv_with_json_encoded_text_cells():
 def test_twarc_csv_with_lists_as_python_reprs():
     """--no-json-encode-lists writes a list as Python's repr, ['#MeToo'], which is not JSON: its
     pieces were taken for tags ("['#metoo'"), and an early file's references were lost."""
-    [item] = csvfmt.TWARC_CSV.read(_twarc_row(**{"entities.hashtags": "['#MeToo', '#HowIWillChange']"}))
+    [item] = csvfmt.TwarcCsv().read(_twarc_row(**{"entities.hashtags": "['#MeToo', '#HowIWillChange']"}))
     assert item.post.hashtag_forms == ["MeToo", "HowIWillChange"]
     early = {name: value for name, value in _twarc_row().items() if not name.startswith("referenced_tweets.")}
-    [item] = csvfmt.TWARC_CSV.read(early | {"type": "", "referenced_tweets": "[{'type': 'retweeted', 'id': '17'}]"})
+    [item] = csvfmt.TwarcCsv().read(early | {"type": "", "referenced_tweets": "[{'type': 'retweeted', 'id': '17'}]"})
     assert (item.post.kind, item.post.parent_id) == ("repost", "17")
 
 
@@ -459,6 +478,9 @@ def test_twarc1_json2csv_layout_is_read_as_tweets(tmp_path):
     reader reads the statuses; an id ending in zeros that its own URL vouches for is kept."""
     content = "\n".join([
         _JSON2CSV_HEADER,
+        # before any intact id of the file: only its URL vouches for an id ending in zeros
+        _json2csv_row("919665000000000000", "zeros", "93", "quiet", "original"),
+        _json2csv_row("919666000000000000", "unvouched", "94", "quiet", "original", url=""),
         _json2csv_row("919659278123409408", "origin", "12", "If you've been... #MeToo", "original", "MeToo",
                       likes="9", retweets="5"),
         _json2csv_row("919660000000000000", "fan", "34", "If you've been... #MeToo", "retweet", "MeToo",
@@ -469,8 +491,6 @@ def test_twarc1_json2csv_layout_is_read_as_tweets(tmp_path):
                       lang="und"),
         _json2csv_row("919663333333333333", "odd", "90", "?", "thread"),
         _json2csv_row("9.19664E+17", "excel", "91", "damaged", "original", url="https://twitter.com/excel/status/1"),
-        _json2csv_row("919665000000000000", "zeros", "93", "quiet", "original"),
-        _json2csv_row("919666000000000000", "unvouched", "94", "quiet", "original", url=""),
     ]) + "\n"
     report, rows, users, quarantined = _ingested(tmp_path, "json2csv.csv", content)
     assert (report.records, report.ingested, report.rejected) == (8, 5, 3)

@@ -23,9 +23,9 @@ Three readers turn rows into posts:
 Spreadsheets damage ids: Excel shows a long number as ``1.1846E+18`` and keeps 15 significant
 digits, so a saved file holds ``1.1846E+18`` or ``1184612345678900000``. Such ids would merge
 distinct posts (or tie posts to one invented parent or author); a row with one in any id column
-is rejected with the reason and the column, never stored, unless another id of the row shows its
-digits kept (:func:`row_problem`). A twarc2 csv tweet id is digits. (A genuine id ending in zeros
-in a row with no such witness is rejected too: a price paid for never merging; the quarantine
+is rejected with the reason and the column, never stored, unless that column has shown its
+digits kept in the file (:func:`row_problem`). A twarc2 csv tweet id is digits. (A genuine id ending in zeros
+in a column with no such witness yet is rejected too: a price paid for never merging; the quarantine
 keeps those rows.) The twarc-csv versions read, and what each wrote differently (hashtag objects,
 JSON-encoded cells, Python list reprs, the pre-0.5 reference list), are in docs/formats.md.
 """
@@ -231,31 +231,44 @@ def id_problem(value: str) -> str | None:
 
 
 def row_problem(post_id: str, values: dict[str, str | None], columns: tuple[str, ...],
-                vouched: bool = False) -> str | None:
+                intact: set[str] | None = None, vouched: bool = False) -> str | None:
     """Why the row's id, or one of its ids in ``columns`` (parent, author...), is not one a
     spreadsheet left intact: a mangled parent id would tie unrelated posts to one invented parent.
 
-    Trailing zeros alone are not taken for damage when another id of the row has more than 15
-    digits and is intact: Excel changes every number of a row alike. Genuine ids do end in zeros,
-    far more often than 1 in 10^k: a tweet id's last 12 bits, a sequence within the millisecond,
-    are mostly 0, so about 1 tweet id in 125 of 18 digits ends in 000 (5 of 455 in the v1.1 data
-    of 2016-2018), and an account's id does as often. ``vouched``: the row shows the id's digits
-    kept in a text that Excel leaves alone (a tweet's URL). Scientific notation is always damage.
+    Trailing zeros alone are not taken for damage in a column that has shown, in this row or an
+    earlier one of the file, a long id with its digits kept: Excel formats a whole column alike
+    (users often import the id column as text and leave the others to it, so one intact column
+    says nothing of another). ``intact`` holds those columns ("" for the post's id) and is
+    updated here, row after row. Genuine ids do end in zeros, far more often than 1 in 10^k: a
+    tweet id's last 12 bits, a sequence within the millisecond, are mostly 0, so about 1 tweet id
+    in 125 of 18 digits ends in 000 (5 of 455 in the v1.1 data of 2016-2018), and an account's id
+    does as often. ``vouched``: the row shows the post id's digits in a text Excel leaves alone (a
+    tweet's URL). Scientific notation is always damage.
 
     >>> row_problem("7", {"parent_id": "1.4407E+18", "author_id": "12"}, ("author_id", "parent_id"))
     'id mangled by Excel (scientific notation): 1.4407E+18, in column parent_id'
-    >>> row_problem("1574186375729012744", {"author_id": "889221137871360000"}, ("author_id",)) is None
+    >>> seen = set()
+    >>> row_problem("1574186375729012744", {"author_id": "889221137871360000"}, ("author_id",), seen)
+    'id mangled by Excel (digits lost beyond the 15th): 889221137871360000, in column author_id'
+    >>> row_problem("1574186375729012745", {"author_id": "889221137871361234"}, ("author_id",), seen) is None
     True
-    >>> row_problem("972472958584320000", {"author_id": "889221137871360000"}, ("author_id",))
-    'id mangled by Excel (digits lost beyond the 15th): 972472958584320000'
+    >>> row_problem("1574186375729012746", {"author_id": "889221137871360000"}, ("author_id",), seen) is None
+    True
     """
     found = [("", post_id)] + [(column, values.get(column) or "") for column in columns]
-    kept = vouched or any(len(value) > 15 and _DIGITS.fullmatch(value) and value[15:].strip("0")
-                          for _, value in found)
+    intact = set() if intact is None else intact
+    intact.update(column for column, value in found if _digits_kept(value))
     for column, value in found:
-        if (value or not column) and (problem := id_problem(value)) and not (kept and _DIGITS.fullmatch(value)):
-            return f"{problem}, in column {column}" if column else problem
+        if (value or not column) and (problem := id_problem(value)):
+            witnessed = bool(_DIGITS.fullmatch(value)) and (column in intact or (vouched and not column))
+            if not witnessed:
+                return f"{problem}, in column {column}" if column else problem
     return None
+
+
+def _digits_kept(value: str) -> bool:
+    """A long id whose digits past the 15th are not all zeros: no spreadsheet rounded it."""
+    return len(value) > 15 and bool(_DIGITS.fullmatch(value)) and bool(value[15:].strip("0"))
 
 
 _EXCEL_TIMES = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
@@ -383,6 +396,9 @@ class TwarcCsv:
     EARLY_REQUIRED = ("id", "created_at", "text", "author_id", "author.username", "entities.hashtags",
                       "referenced_tweets", "type")
 
+    def __init__(self) -> None:
+        self.intact: set[str] = set()  # id columns seen intact in this file (row_problem)
+
     def sniff(self, row: Any) -> bool:
         return isinstance(row, dict) and (all(name in row for name in self.REQUIRED)
                                           or all(name in row for name in self.EARLY_REQUIRED))
@@ -399,7 +415,7 @@ class TwarcCsv:
 
     def _post(self, row: dict[str, str], escaped_newlines: bool = True) -> Item:
         post_id = row.get("id", "")
-        problem = row_problem(post_id, row, self.ID_COLUMNS)
+        problem = row_problem(post_id, row, self.ID_COLUMNS, self.intact)
         if problem:
             return Reject(problem)
         if not _DIGITS.fullmatch(post_id):
@@ -532,6 +548,9 @@ class Twarc1Csv:
                   "reweet_or_quote_id", "retweet_or_quote_user_id", "reweet_id")
     KINDS = {"original": "original", "reply": "reply", "retweet": "repost", "quote": "quote"}
 
+    def __init__(self) -> None:
+        self.intact: set[str] = set()  # id columns seen intact in this file (row_problem)
+
     def sniff(self, row: Any) -> bool:
         return (isinstance(row, dict) and all(name in row for name in self.COMMON)
                 and ("tweet_type" in row or "reweet_id" in row))
@@ -544,7 +563,7 @@ class Twarc1Csv:
         post_id = get("id", "")
         # the tweet's URL is text, which Excel keeps: it shows the id's digits are the tweet's
         vouched = bool(post_id) and (get("tweet_url") or "").endswith(f"/status/{post_id}")
-        problem = row_problem(post_id, row, self.ID_COLUMNS, vouched)
+        problem = row_problem(post_id, row, self.ID_COLUMNS, self.intact, vouched)
         if problem:
             return Reject(problem)
         if not _DIGITS.fullmatch(post_id):
@@ -601,8 +620,9 @@ LAYOUTS = (TWARC_CSV, TWARC1_CSV)
 
 
 def layout_of(row: Any) -> TwarcCsv | Twarc1Csv | None:
-    """The known layout whose columns ``row`` (a header's dict) has, else None."""
-    return next((layout for layout in LAYOUTS if layout.sniff(row)), None)
+    """A reader of the known layout whose columns ``row`` (a header's dict) has, else None: a new
+    one, for one file (it learns which of the file's id columns are intact)."""
+    return next((type(layout)() for layout in LAYOUTS if layout.sniff(row)), None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -690,6 +710,7 @@ class MappedCsv:
         self.platform = platform
         self._columns: dict[str, str] | None = None
         self._header: tuple[str, ...] | None = None
+        self.intact: set[str] = set()  # id columns seen intact in this file (row_problem)
 
     def sniff(self, row: Any) -> bool:
         return isinstance(row, dict) and not resolve(list(row), self.mapping)[1]
@@ -707,7 +728,7 @@ class MappedCsv:
         columns = self._columns_of(row)
         values = {key: row.get(column) or None for key, column in columns.items()}
         post_id = (values.pop("post_id", None) or "").strip()
-        problem = row_problem(post_id, values, _REFERENCE_COLUMNS)
+        problem = row_problem(post_id, values, _REFERENCE_COLUMNS, self.intact)
         if problem:
             return Reject(problem)
         stamp = values.pop("created_at", None)

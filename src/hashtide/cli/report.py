@@ -47,7 +47,7 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     token: Annotated[str | None, typer.Option(help="Require this token (header 'Authorization: Bearer T' or ?token=T): "
                                               "at least 8 characters of printable ASCII, no spaces, quotes, commas, "
-                                              "semicolons or backslashes. Default: $HASHTIDE_TOKEN.",
+                                              "semicolons, backslashes, or + % & #. Default: $HASHTIDE_TOKEN.",
                                               show_default=False)] = None,
 ) -> None:
     """Serve the dashboard: corpus overview, live trending, campaign pages and a JSON API (/api/).

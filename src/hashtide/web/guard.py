@@ -18,7 +18,7 @@ hashtide.web.guard.BindRefused: refusing to serve on 0.0.0.0 without a token: th
 >>> check_bind("0.0.0.0", "  ")
 Traceback (most recent call last):
 ...
-hashtide.web.guard.BindRefused: refusing the token: it is blank. A token is at least 8 characters of printable ASCII, without spaces, quotes, commas, semicolons or backslashes.
+hashtide.web.guard.BindRefused: refusing the token: it is blank. A token is at least 8 characters of printable ASCII, without spaces, quotes, commas, semicolons, backslashes, or + % & #.
 """
 
 from __future__ import annotations
@@ -30,9 +30,11 @@ from urllib.parse import parse_qs
 COOKIE = "hashtide_token"
 MIN_TOKEN = 8
 TOKEN_RULE = (f"A token is at least {MIN_TOKEN} characters of printable ASCII, "
-              "without spaces, quotes, commas, semicolons or backslashes.")
+              "without spaces, quotes, commas, semicolons, backslashes, or + % & #.")
 # RFC 6265 cookie-octet: what the cookie set after ?token=T can carry unquoted
-_COOKIE_OCTETS = frozenset(chr(c) for c in range(0x21, 0x7F)) - set('",;\\')
+# and what a URL typed as ?token=T keeps as written: "+" would arrive as a space, "%" starts an
+# escape, "&" and "#" end the value
+_COOKIE_OCTETS = frozenset(chr(c) for c in range(0x21, 0x7F)) - set('",;\\+%&#')
 
 
 class BindRefused(Exception):

@@ -233,3 +233,11 @@ def test_a_thread_context_is_its_ancestors_and_descendants():
     assert list(mastodon.read({"ancestors": [], "descendants": []})) == []
     [broken] = mastodon.read({"ancestors": ["not a status"], "descendants": []})
     assert isinstance(broken, Reject)
+
+
+def test_a_thread_context_entry_that_is_no_object_is_rejected_with_a_reason():
+    """It was set aside with an exception's text ("AttributeError: 'int' object has no attribute")."""
+    from hashtide.ingest import mastodon
+
+    assert [(type(i).__name__, i.reason) for i in mastodon.read({"ancestors": [7], "descendants": []})] == [
+        ("Reject", "mastodon thread entry is not an object")]

@@ -33,7 +33,7 @@ def test_watch_of_a_source_with_no_post_exits_2(tmp_path):
     source = tmp_path / "bad.jsonl"
     source.write_bytes(BAD)
     result = runner.invoke(app, ["watch", str(source), "--no-follow"])
-    assert result.exit_code == 2 and "no post read; 2 records were not posts hashtide knows" in result.output
+    assert result.exit_code == 2 and "no post read; 2 records set aside, none of them a post hashtide knows" in result.output
 
 
 @pytest.mark.parametrize("source, reason", [("ws://[bad", "cannot connect"),

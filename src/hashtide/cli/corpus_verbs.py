@@ -306,6 +306,5 @@ def export_posts(
     with corpus_for(corpus) as store, writing(to):
         rows, cleaned = exporter.export_posts(store, to, reveal_authors, with_text, public_threshold)
     if cleaned:
-        cells = "1 cell" if cleaned == 1 else f"{cleaned:,} cells"
-        err.print(f"{cells} held control characters a worksheet cannot hold: they were removed", highlight=False)
+        err.print(f"{counted(cleaned, 'cell')} held control characters a worksheet cannot hold: they were removed", highlight=False)
     err.print(f"{counted(rows, 'post')} written to {to}" + ("" if reveal_authors else " (authors pseudonymised)"))

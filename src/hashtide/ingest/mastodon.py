@@ -64,9 +64,7 @@ def sniff(doc: Any) -> bool:
     """Whether ``doc`` is a Mastodon Status or an ActivityPub (ordered) collection."""
     if not isinstance(doc, dict):
         return False
-    if "event" in doc and isinstance(doc.get("stream"), list):
-        return isinstance(doc["event"], str)
-    if isinstance(doc.get("ancestors"), list) and isinstance(doc.get("descendants"), list):
+    if _is_streaming(doc) or _is_context(doc):
         return True
     if "account" in doc and "created_at" in doc and ("content" in doc or "text" in doc):
         return isinstance(doc["account"], dict)
@@ -81,11 +79,14 @@ def read(doc: Any) -> Iterator[Item]:
         yield Reject("mastodon document is not an object")
         return
     kind = doc.get("type")
-    if "event" in doc and "stream" in doc:
+    if _is_streaming(doc):
         yield _streaming(doc)
-    elif isinstance(doc.get("ancestors"), list) and isinstance(doc.get("descendants"), list):
+    elif _is_context(doc):
         for status in doc["ancestors"] + doc["descendants"]:  # a thread: each status is a record
-            yield _guarded(_status_record, status)
+            if isinstance(status, dict):
+                yield _guarded(_status_record, status)
+            else:
+                yield Reject("mastodon thread entry is not an object", _raw(status))
     elif kind in _COLLECTIONS:
         items = doc.get("orderedItems")
         if not isinstance(items, list):
@@ -120,6 +121,14 @@ def _raw(record: Any) -> bytes | None:
 
 # ---------------------------------------------------------------------------------------------
 # Streaming API (WebSocket messages)
+
+
+def _is_streaming(doc: dict) -> bool:
+    return isinstance(doc.get("event"), str) and isinstance(doc.get("stream"), list)
+
+
+def _is_context(doc: dict) -> bool:
+    return isinstance(doc.get("ancestors"), list) and isinstance(doc.get("descendants"), list)
 
 
 def _streaming(message: dict) -> Item:

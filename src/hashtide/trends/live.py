@@ -355,7 +355,8 @@ def _account(source: str, seen: int, rejected: int, corpus_path: str | None) -> 
     kept = (f"kept in the quarantine of {corpus_path} (hashtide quarantine -c {corpus_path})" if corpus_path
             else "not kept: watch with --corpus to keep them with line and reason, or ingest the source")
     if not seen:
-        raise WatchError(f"{source}: no post read; {counted(rejected, 'record')} {'was' if rejected == 1 else 'were'} not posts hashtide knows, {kept}")
+        raise WatchError(f"{source}: no post read; {counted(rejected, 'record')} set aside, none of them a post "
+                         f"hashtide knows, {kept}")
     from rich.console import Console
 
     Console(stderr=True, soft_wrap=True).print(f"{counted(rejected, 'record')} set aside (malformed, or not posts), {kept}", highlight=False)

@@ -155,9 +155,13 @@ def test_a_profile_location_is_shown_only_when_ten_authors_share_it(tmp_path):
     with Corpus.open(tmp_path / "places.duckdb") as corpus:
         corpus.write_posts(posts)
         corpus.write_users(users)
-        shown = {}
+        shown, audit = {}, {}
         for reveal in (False, True):
             with Campaign(corpus, "metoo", reveal_authors=reveal) as c:
-                shown[reveal] = c.facts()["profile_locations"]["top"]
+                facts = c.facts()
+                shown[reveal], audit[reveal] = facts["profile_locations"]["top"], facts["audit"]["profile_locations"]
     assert shown[False] == [{"location": "Paris", "authors": 12}]
+    # the audit's SQL lists every location: it says what the sheet then leaves out (the review)
+    assert audit[False].startswith("-- then: only the locations at least 10 authors share")
+    assert audit[True] == audit[False].split("\n", 1)[1]
     assert shown[True] == [{"location": "Paris", "authors": 12}, {"location": "Bruxelles", "authors": 1}]

@@ -22,6 +22,7 @@ from sqlglot import exp
 
 from hashtide.campaign import facts as F
 from hashtide.campaign import related as rel
+from hashtide.campaign.privacy import MIN_GROUP
 from hashtide.campaign.queries import TEMP_TABLES, compiled, unbound
 from hashtide.campaign.usage import ARGS, ARGS_SCHEMA
 from hashtide.model import normalise_tag
@@ -40,7 +41,9 @@ def figure_sql(campaign) -> dict[str, str]:
     sql = {name: standalone(f"audit:{name}") for name in
            ("posts", "distinct_authors", "by_kind", "origin", "replies_to_origin", "reposts_of_origin",
             "reach_upper_bound", "first_seen", "last_seen", "collected_from")}
-    sql["profile_locations"] = standalone("profile_locations")
+    sql["profile_locations"] = standalone("profile_locations") if campaign.privacy.reveal else (
+        f"-- then: only the locations at least {MIN_GROUP} authors share (hashtide.campaign.privacy)\n"
+        + standalone("profile_locations"))
     sql["timeline"] = standalone("timeline", campaign.bucket)
     sql["peak"] = standalone("audit:peak", campaign.bucket)
     for what in F.SPREAD_COLUMNS:

@@ -358,3 +358,18 @@ def test_a_created_at_beyond_the_calendar_in_utc_is_no_time(created, tmp_path):
     assert json.loads(ingested.stdout)["ingested"] == 2, ingested.stderr  # the bad one keeps time_us
     sheet = run("campaign", "#MeToo", "-c", corpus, "--json")
     assert sheet.returncode == 0 and json.loads(sheet.stdout)["posts"] == 2, sheet.stderr
+
+
+def test_a_thread_node_saved_without_type_keeps_its_replies_and_a_missing_one_is_skipped():
+    """The review: a node without ``$type`` was read as a feed item, its replies dropped uncounted;
+    a ``notFoundPost`` on its own was rejected, where inside a thread it is skipped."""
+    def view(rkey, text):
+        return {"uri": f"at://{DID}/app.bsky.feed.post/{rkey}", "cid": "bafyreib", "indexedAt": "2024-05-01T10:00:01.000Z",
+                "author": {"did": DID, "handle": "ana.example.org"},
+                "record": {"$type": "app.bsky.feed.post", "text": text, "createdAt": "2024-05-01T10:00:00.000Z"}}
+    node = {"post": view("3kaaa", "root #MeToo"), "replies": [{"$type": "app.bsky.feed.defs#threadViewPost",
+                                                             "post": view("3kaab", "reply #MeToo")}]}
+    assert [i.post.text for i in items(node)] == ["root #MeToo", "reply #MeToo"]
+    missing = {"$type": "app.bsky.feed.defs#notFoundPost", "uri": f"at://{DID}/app.bsky.feed.post/3kaac", "notFound": True}
+    [item] = items(missing)
+    assert isinstance(item, Skip) and item.kind == "not_found"

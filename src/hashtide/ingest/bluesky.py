@@ -59,6 +59,7 @@ _QUOTE_EMBEDS = ("app.bsky.embed.record", "app.bsky.embed.record#view")
 _MEDIA_QUOTE_EMBEDS = ("app.bsky.embed.recordWithMedia", "app.bsky.embed.recordWithMedia#view")
 _REASON_REPOST = "app.bsky.feed.defs#reasonRepost"
 _THREAD_VIEW = "app.bsky.feed.defs#threadViewPost"
+_MISSING_NODES = ("app.bsky.feed.defs#notFoundPost", "app.bsky.feed.defs#blockedPost")
 _LIST_KEYS = ("feed", "posts", "records")
 _PAGE_KEYS = ("cursor", "hitsTotal")  # what an XRPC list answer holds beside its list
 _PROFILE_LIST_KEYS = ("follows", "followers")
@@ -118,10 +119,12 @@ def read(doc: Any) -> Iterator[Item]:
     elif isinstance(doc.get("likes"), list) or isinstance(doc.get("repostedBy"), list):
         yield _guarded(_engagers, doc)
     elif isinstance(doc.get("post"), dict):  # one feed item or thread node, saved on its own
-        if doc.get("$type") == _THREAD_VIEW:
-            yield from _thread(doc)
+        if doc.get("$type") == _THREAD_VIEW or "parent" in doc or "replies" in doc:
+            yield from _thread(doc)  # a feed item has "reply" and "reason", never these
         else:
             yield _guarded(_feed_item, doc)
+    elif doc.get("$type") in _MISSING_NODES:  # a thread's missing post, saved on its own
+        yield from _thread(doc)
     elif "value" in doc or "$type" in doc:
         yield _guarded(_repo_record, doc)
     elif "record" in doc and "author" in doc:

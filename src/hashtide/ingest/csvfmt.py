@@ -415,14 +415,9 @@ class TwarcCsv:
 
     def _post(self, row: dict[str, str], escaped_newlines: bool = True) -> Item:
         post_id = row.get("id", "")
-        problem = row_problem(post_id, row, self.ID_COLUMNS, self.intact)
-        if problem:
-            return Reject(problem)
-        if not _DIGITS.fullmatch(post_id):
-            return Reject(f"not a tweet id: {post_id!r}")
-        created = parse_time(row.get("created_at") or "")
-        if created is None:
-            return Reject(f"no valid created_at ({row.get('created_at')!r})")
+        created = _tweet_checked(row, post_id, self.ID_COLUMNS, self.intact, parse_time(row.get("created_at") or ""))
+        if isinstance(created, Reject):
+            return created
         get = row.get
         # twarc-csv writes a newline as the two characters "\n" and drops "\r" (unless it
         # JSON-encoded the text, which the JSON decoding undid)
@@ -481,6 +476,20 @@ class TwarcCsv:
                     location=get("author.location") or None,
                     created_at=parse_time(get("author.created_at") or ""),
                     verified=_BOOLEANS.get((verified or "").lower()))
+
+
+def _tweet_checked(row: dict[str, str], post_id: str, columns: tuple[str, ...], intact: set[str],
+                   created: int | None, vouched: bool = False) -> int | Reject:
+    """``created`` when the row of a tweet layout can be read: its ids intact (:func:`row_problem`),
+    the tweet's id digits, its time known; else the Reject saying why."""
+    problem = row_problem(post_id, row, columns, intact, vouched)
+    if problem:
+        return Reject(problem)
+    if not _DIGITS.fullmatch(post_id):
+        return Reject(f"not a tweet id: {post_id!r}")
+    if created is None:
+        return Reject(f"no valid created_at ({row.get('created_at')!r})")
+    return created
 
 
 def _reference_columns(row: dict[str, str]) -> dict[str, str]:
@@ -563,14 +572,11 @@ class Twarc1Csv:
         post_id = get("id", "")
         # the tweet's URL is text, which Excel keeps: it shows the id's digits are the tweet's
         vouched = bool(post_id) and (get("tweet_url") or "").endswith(f"/status/{post_id}")
-        problem = row_problem(post_id, row, self.ID_COLUMNS, self.intact, vouched)
-        if problem:
-            return Reject(problem)
-        if not _DIGITS.fullmatch(post_id):
-            return Reject(f"not a tweet id: {post_id!r}")
-        created = parse_time(get("created_at") or "") or parse_time(get("parsed_created_at") or "")
-        if created is None:
-            return Reject(f"no valid created_at ({get('created_at')!r})")
+        created = _tweet_checked(row, post_id, self.ID_COLUMNS, self.intact,
+                                 parse_time(get("created_at") or "") or parse_time(get("parsed_created_at") or ""),
+                                 vouched)
+        if isinstance(created, Reject):
+            return created
         kind, parent_id, parent_author_id = self._reference(row)
         if kind is None:
             return Reject(f"unknown tweet_type {get('tweet_type')!r}")

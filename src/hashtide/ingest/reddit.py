@@ -49,9 +49,7 @@ def sniff(doc: Any) -> bool:
     kind = doc.get("kind")
     if kind is not None:
         return kind in ("Listing", "t1", "t3") and isinstance(doc.get("data"), dict)
-    if _is_search_page(doc):
-        return True
-    return _is_dump_object(doc)
+    return _is_search_page(doc) or _is_dump_object(doc)
 
 
 def _is_dump_object(doc: Any) -> bool:

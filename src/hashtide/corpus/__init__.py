@@ -162,7 +162,7 @@ class Corpus:
             return cls.open(path, read_only=read_only)
         except (FileNotFoundError, NotACorpus) as exc:
             raise CannotOpen(str(exc)) from exc
-        except Exception as exc:  # duckdb.IOException and friends: a locked or unreadable file
+        except (duckdb.Error, OSError) as exc:  # a locked, unreadable or damaged file
             raise CannotOpen(f"cannot open corpus {path}: {exc}") from exc
 
     def __enter__(self) -> Corpus:

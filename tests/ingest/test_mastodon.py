@@ -241,3 +241,15 @@ def test_a_thread_context_entry_that_is_no_object_is_rejected_with_a_reason():
 
     assert [(type(i).__name__, i.reason) for i in mastodon.read({"ancestors": [7], "descendants": []})] == [
         ("Reject", "mastodon thread entry is not an object")]
+
+
+def test_a_streaming_payload_with_half_an_emoji_is_read_as_a_status_line_is():
+    """The payload is a status as a JSON string; its decoding did not mend a text cut inside an
+    emoji as the line reader does, and set the status aside as not JSON (the review)."""
+    from hashtide.ingest import mastodon
+
+    status = {"id": "1", "created_at": "2024-01-01T00:00:00.000Z", "content": "<p>cut HALF #MeToo</p>",
+              "account": {"id": "9", "acct": "a"}, "tags": [{"name": "MeToo"}]}
+    payload = json.dumps(status).replace("HALF", "\\ud83d")
+    [item] = mastodon.read({"stream": ["public"], "event": "update", "payload": payload})
+    assert item.post.text == "cut \ufffd #MeToo"

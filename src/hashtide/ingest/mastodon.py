@@ -49,6 +49,7 @@ from typing import Any
 
 import msgspec
 
+from hashtide.ingest.sources import JSON_ERRORS, decode_json
 from hashtide.ingest.items import Item, Record, Reject, Skip
 from hashtide.ingest.twitter_v2 import count
 from hashtide.model import Post, User, hashtags_from_text, normalise_tag, parse_iso, tag_columns
@@ -142,8 +143,8 @@ def _streaming(message: dict) -> Item:
     payload = message.get("payload")
     if isinstance(payload, str):
         try:
-            payload = msgspec.json.decode(payload)
-        except msgspec.DecodeError as exc:
+            payload = decode_json(payload.encode())  # as a line of JSON: half an emoji mended
+        except JSON_ERRORS as exc:
             return Reject(f"mastodon streaming payload is not JSON ({exc})", _raw(message))
     if not isinstance(payload, dict):
         return Reject("mastodon streaming payload is not a status", _raw(message))

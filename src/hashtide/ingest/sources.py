@@ -31,7 +31,7 @@ COMPRESSED = {".gz": "gzip", ".bz2": "bzip2", ".zst": "zstd", ".zstd": "zstd", "
 MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bzip2", b"\x28\xb5\x2f\xfd": "zstd", b"\xfd7zXZ\x00": "xz"}
 
 
-def _decode(raw: bytes) -> Any:
+def decode_json(raw: bytes) -> Any:
     """``raw`` decoded; a string escape of half a surrogate pair (``"\\ud83d"``, what a
     platform writes when it cuts a text inside an emoji) is read as U+FFFD, where the JSON
     decoder refuses the whole record (as *truncated*). Only a document that fails is looked at."""
@@ -434,7 +434,7 @@ def iter_documents(stream: BinaryIO) -> Iterator[Document]:
             if _closes_document(line):
                 raw = b"".join(pending)
                 try:
-                    value = _decode(raw)
+                    value = decode_json(raw)
                 except JSON_ERRORS:
                     if size <= MAX_DOCUMENT:
                         continue
@@ -464,7 +464,7 @@ def iter_documents(stream: BinaryIO) -> Iterator[Document]:
             if not stripped or _PUNCTUATION.fullmatch(stripped):
                 break  # blank, or the commas and closing brackets between an array's elements
             try:
-                yield Document(number, offset, line, _decode(stripped), None)
+                yield Document(number, offset, line, decode_json(stripped), None)
                 break
             except JSON_ERRORS as exc:
                 end = _end_of_first(line, exc)
@@ -486,7 +486,7 @@ def iter_documents(stream: BinaryIO) -> Iterator[Document]:
     if pending:
         raw = b"".join(pending)
         try:
-            yield Document(*start, raw, _decode(raw), None)
+            yield Document(*start, raw, decode_json(raw), None)
         except JSON_ERRORS as exc:
             yield from _salvaged(start, raw, _json_reason(raw.strip(), exc))
 
@@ -526,14 +526,14 @@ def _element(view: memoryview, at: int) -> tuple[int | None, Any]:
     by more or by nothing (an array cut right after it), else (None, None). The decoder reads the
     element and stops at the byte after it."""
     try:
-        value = _decode(view[at:])
+        value = decode_json(view[at:])
         return (len(view), value) if isinstance(value, (dict, list)) else (None, None)
     except JSON_ERRORS as exc:
         found = _TRAILING.search(str(exc))
         if found:
             end = at + int(found.group(1)) - 1
             try:
-                value = _decode(view[at:end])
+                value = decode_json(view[at:end])
             except JSON_ERRORS:
                 return None, None
             return (end, value) if isinstance(value, (dict, list)) else (None, None)
@@ -554,7 +554,7 @@ def _leads_elements(rest: bytes) -> bool:
     followed by a comma or a closing bracket: the first line of an array written one element per
     line, ``[{...},``. A pretty-printed document's first line, ``[{"a": 1,``, is not."""
     try:
-        _decode(rest)
+        decode_json(rest)
         return False  # `[{...}` alone: a cut array, not elements on lines of their own
     except JSON_ERRORS as exc:
         end = _end_of_first(rest, exc)
@@ -588,7 +588,7 @@ def _first_of_several(line: bytes, end: int) -> Any:
     if not end:
         return None
     try:
-        value = _decode(line[:end].strip())
+        value = decode_json(line[:end].strip())
     except JSON_ERRORS:
         return None
     return value if isinstance(value, (dict, list)) else None

@@ -225,8 +225,8 @@ def tag_columns(forms: Iterable[str]) -> tuple[list[str], list[str]]:
 # Times
 
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
-_FIRST_US = (_dt.date.min.toordinal() - _dt.date(1970, 1, 1).toordinal()) * 86_400_000_000
-_LAST_US = (_dt.date.max.toordinal() - _dt.date(1970, 1, 1).toordinal() + 1) * 86_400_000_000 - 1
+FIRST_US = (_dt.date.min.toordinal() - _dt.date(1970, 1, 1).toordinal()) * 86_400_000_000
+LAST_US = (_dt.date.max.toordinal() - _dt.date(1970, 1, 1).toordinal() + 1) * 86_400_000_000 - 1
 
 
 def micros(moment: _dt.datetime) -> int:
@@ -249,7 +249,7 @@ def in_calendar(us: int) -> int:
     ValueError. A client may write any time (Bluesky's ``createdAt``, "9999-12-31T23:00-05:00",
     is in year 10000 once in UTC); stored, it could not be turned back into a date, and every
     verb reading it would fail."""
-    if not _FIRST_US <= us <= _LAST_US:
+    if not FIRST_US <= us <= LAST_US:
         raise ValueError("a time outside the calendar (years 1 to 9999 in UTC)")
     return us
 

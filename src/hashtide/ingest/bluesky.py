@@ -40,14 +40,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 
 import msgspec
 
 from hashtide.ingest.items import Item, Record, Reject, Skip
 from hashtide.ingest.twitter_v2 import count
-from hashtide.model import Post, User, hashtags_from_text, micros, parse_iso, tag_columns
+from hashtide.model import LAST_US, Post, User, hashtags_from_text, parse_iso, tag_columns
 
 NAME = "bluesky"
 PLATFORM = "bluesky"
@@ -63,7 +62,6 @@ _MISSING_NODES = ("app.bsky.feed.defs#notFoundPost", "app.bsky.feed.defs#blocked
 _LIST_KEYS = ("feed", "posts", "records")
 _PAGE_KEYS = ("cursor", "hitsTotal")  # what an XRPC list answer holds beside its list
 _PROFILE_LIST_KEYS = ("follows", "followers")
-_LAST_US = micros(datetime.max)  # the last time an ISO date can name
 
 
 def sniff(doc: Any) -> bool:
@@ -184,7 +182,7 @@ def _jetstream(event: dict) -> Item:
 def _time_us(value: Any) -> int | None:
     """Jetstream's ``time_us`` as a fallback time, when it is one: a damaged event's count of
     microseconds beyond the calendar (year 9999) would make the whole batch fail in Arrow."""
-    return value if type(value) is int and 0 <= value <= _LAST_US else None
+    return value if type(value) is int and 0 <= value <= LAST_US else None
 
 
 def _short(collection: Any) -> str:

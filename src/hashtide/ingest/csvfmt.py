@@ -285,13 +285,9 @@ def parse_time(value: str) -> int | None:
     [1508098860000000, 1508098860000000, 1508098860000000, 1508098860000000]
     """
     try:
-        moment = _parse_time(value.strip())
+        return _parse_time(value.strip())  # bounded to the calendar by micros and parse_epoch
     except (ValueError, OverflowError):
         return None
-    return moment if moment is not None and -_INT64 <= moment < _INT64 else None
-
-
-_INT64 = 1 << 63
 
 
 def _parse_time(value: str) -> int | None:

@@ -223,10 +223,9 @@ _DIGITS36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 def _time(value: Any) -> int | None:
     if type(value) in (int, float) or isinstance(value, str):
         try:
-            moment = parse_epoch(value)
+            return parse_epoch(value)  # bounded to the calendar
         except (ValueError, OverflowError):
             return None
-        return moment if -_INT64 <= moment < _INT64 else None
     return None
 
 
